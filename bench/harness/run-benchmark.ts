@@ -1,0 +1,53 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Benchmark } from './benchmark.js';
+
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+const [name, ...args] = process.argv.slice(2);
+
+function available(): string[] {
+  return readdirSync(benchDir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replace(/\.ts$/, ''));
+}
+
+if (!name || !/^[a-z0-9-]+$/.test(name) || !existsSync(join(benchDir, `${name}.ts`))) {
+  console.error(
+    `usage: npm run bench -- NAME [args]\nbenchmarks: ${available().join(', ') || '(none)'}`,
+  );
+  process.exit(2);
+}
+
+const mod = (await import(pathToFileURL(join(benchDir, `${name}.ts`)).href)) as {
+  default: Benchmark;
+};
+const started = Date.now();
+const result = await mod.default({
+  args,
+  progress: (message) => process.stderr.write(`[${name}] ${message}\n`),
+});
+
+const width = Math.max(...result.figures.map((f) => f.label.length), 6);
+console.log(`\n${name}`);
+console.log(`${'figure'.padEnd(width)}  ${'value'.padStart(14)}  key`);
+for (const f of result.figures) {
+  console.log(
+    `${f.label.padEnd(width)}  ${f.value.toLocaleString('en-US').padStart(14)}  ${f.key}`,
+  );
+}
+
+const out = {
+  benchmark: name,
+  ranAt: new Date().toISOString(),
+  durationSeconds: Math.round((Date.now() - started) / 1000),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
+  parameters: result.parameters ?? {},
+  ...Object.fromEntries(result.figures.map((f) => [f.key, f.value])),
+};
+mkdirSync(join(benchDir, 'results'), { recursive: true });
+const file = join(benchDir, 'results', `${name}.json`);
+writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+console.log(`\nwritten ${file}`);
+process.exit(0);

@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { isIdbridgeError } from '../core/errors.js';
+import { maskPhoneNumbers } from '../core/mask-phone-numbers.js';
+import { registerMigrateCommand } from './commands/migrate-command.js';
+import { registerSandboxCommand } from './commands/sandbox-command.js';
+
+const program = new Command()
+  .name('idbridge')
+  .description('Identify messenger users by phone number through their mobile operators')
+  .showHelpAfterError();
+
+registerSandboxCommand(program);
+registerMigrateCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Expected faults (bad config, bad input) print one clear line; anything
+  // else prints its stack for a bug report. Numbers stay masked either way.
+  const text = isIdbridgeError(err)
+    ? `idbridge: ${err.message}`
+    : `idbridge: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+  console.error(maskPhoneNumbers(text));
+  process.exitCode = isIdbridgeError(err) && err.code === 'INVALID_ARGUMENT' ? 2 : 1;
+}

@@ -1,0 +1,68 @@
+import pg from 'pg';
+import { assertSchemaName, type Database, type Queryable, type QueryResult } from './port.js';
+
+// Timestamps come back as JS Dates (the default); int8 as strings is kept,
+// since counts past 2^53 are not our concern but silent truncation would be.
+
+export interface PostgresDriverOptions {
+  url: string;
+  schema?: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/**
+ * node-postgres pool behind the port. The schema is set per connection via
+ * the startup `search_path` option, so every pooled connection sees it.
+ */
+export function createPostgresDatabase(options: PostgresDriverOptions): Database {
+  const schema = assertSchemaName(options.schema ?? 'public');
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'idbridge',
+    options: `-c search_path=${schema}`,
+  });
+  // An idle client's error (server restart) must not crash the process; the
+  // next query gets a fresh connection.
+  pool.on('error', () => {});
+
+  const run = async <R>(
+    client: pg.Pool | pg.PoolClient,
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<R>> => {
+    const res = await client.query(sql, params as unknown[] | undefined);
+    return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+  };
+
+  return {
+    kind: 'postgres',
+    schema,
+    query: (sql, params) => run(pool, sql, params),
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          query: (sql, params) => run(client, sql, params),
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+        };
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
