@@ -4,7 +4,7 @@
  * country code and first three digits plus the last two: `+7916*****67`.
  */
 const E164 = /\+(\d{4})(\d{4,11})(\d{2})(?!\d)/g;
-const BARE_RU_MOBILE = /(?<![\d.-])([78]9\d{2})(\d{5})(\d{2})(?![\d.-])/g;
+const BARE_RU_MOBILE = /(?<!\d|\d[.-])([78]9\d{2})(\d{5})(\d{2})(?!\d|[.-]\d)/g;
 
 export function maskPhoneNumbers(text: string): string {
   return text

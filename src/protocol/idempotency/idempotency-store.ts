@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import { IdbridgeError } from '../../core/errors.js';
+import type { Database, Queryable } from '../../db/port.js';
+
+export interface StoredResponse {
+  statusCode: number;
+  body: unknown;
+}
+
+export interface IdempotentOutcome extends StoredResponse {
+  /** True when this is the stored first answer, not a fresh decision. */
+  replayed: boolean;
+}
+
+/** SHA-256 of the raw request body: what "the same body" means (protocol.md §1). */
+export function hashRequestBody(rawBody: Buffer | string): string {
+  return createHash('sha256').update(rawBody).digest('hex');
+}
+
+/**
+ * Runs `handle` at most once per (caller, key) and stores its answer in the
+ * same transaction as the work it did, so a retry can never observe the work
+ * without the answer or the answer without the work.
+ *
+ * Concurrency: the key row is inserted first. A second request with the same
+ * key blocks on that row's unique index until the first transaction ends;
+ * then it either reads the committed answer, or (if the first rolled back)
+ * becomes the first itself. Another body under the same key → CONFLICT.
+ */
+export async function runIdempotent(
+  db: Database,
+  request: { callerId: string; key: string; requestHash: string },
+  clock: Clock,
+  handle: (tx: Queryable) => Promise<StoredResponse>,
+): Promise<IdempotentOutcome> {
+  return db.transaction(async (tx) => {
+    const claimed = await tx.query(
+      `INSERT INTO idempotent_requests (caller_id, request_key, request_hash, status_code, created_at)
+       VALUES ($1, $2, $3, 0, $4)
+       ON CONFLICT (caller_id, request_key) DO NOTHING`,
+      [request.callerId, request.key, request.requestHash, clock.now()],
+    );
+    if (claimed.rowCount === 0) {
+      const { rows } = await tx.query<{
+        request_hash: string;
+        status_code: number;
+        response_body: unknown;
+      }>(
+        `SELECT request_hash, status_code, response_body FROM idempotent_requests
+         WHERE caller_id = $1 AND request_key = $2`,
+        [request.callerId, request.key],
+      );
+      const first = rows[0];
+      if (!first || first.request_hash !== request.requestHash) {
+        throw new IdbridgeError('CONFLICT', `id ${request.key} was already used with another body`);
+      }
+      return { statusCode: first.status_code, body: first.response_body, replayed: true };
+    }
+    const response = await handle(tx);
+    await tx.query(
+      `UPDATE idempotent_requests SET status_code = $3, response_body = $4
+       WHERE caller_id = $1 AND request_key = $2`,
+      [request.callerId, request.key, response.statusCode, JSON.stringify(response.body ?? null)],
+    );
+    return { ...response, replayed: false };
+  });
+}
+
+/** Forgets answers older than `before` (retention, R11); returns how many. */
+export async function purgeIdempotentRequests(db: Queryable, before: Date): Promise<number> {
+  const { rowCount } = await db.query('DELETE FROM idempotent_requests WHERE created_at < $1', [
+    before,
+  ]);
+  return rowCount;
+}

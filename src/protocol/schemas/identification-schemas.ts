@@ -1,0 +1,103 @@
+import { type Static, Type } from '@sinclair/typebox';
+import {
+  CalendarDate,
+  DateTime,
+  IdentificationCode,
+  MAX_BATCH_ITEMS,
+  Msisdn,
+  Uuid,
+} from './common-schemas.js';
+
+const Closed = { additionalProperties: false } as const;
+
+/** POST /v1/identifications (protocol.md §2; R3, R5, I3). */
+export const IdentificationRequest = Type.Object(
+  {
+    requestId: Uuid,
+    msisdn: Msisdn,
+    identificationCode: IdentificationCode,
+    purpose: Type.Union([Type.Literal('registration'), Type.Literal('reidentification')]),
+    possessionVerifiedAt: DateTime,
+    previousCode: Type.Optional(IdentificationCode),
+  },
+  { ...Closed, $id: 'IdentificationRequest' },
+);
+export type IdentificationRequest = Static<typeof IdentificationRequest>;
+
+export const NotConfirmedReason = Type.Union([
+  Type.Literal('NO_SUBSCRIBER_DATA'),
+  Type.Literal('NOT_SERVED'),
+]);
+export type NotConfirmedReason = Static<typeof NotConfirmedReason>;
+
+export const IdentificationConfirmed = Type.Object(
+  { requestId: Uuid, result: Type.Literal('confirmed'), confirmedAt: DateTime },
+  Closed,
+);
+export const IdentificationNotConfirmed = Type.Object(
+  {
+    requestId: Uuid,
+    result: Type.Literal('not_confirmed'),
+    reason: NotConfirmedReason,
+    decidedAt: DateTime,
+  },
+  Closed,
+);
+export const IdentificationPending = Type.Object(
+  { requestId: Uuid, result: Type.Literal('pending'), answerBy: DateTime },
+  Closed,
+);
+
+/** 200 (confirmed / not_confirmed) or 202 (pending); also the GET answer. */
+export const IdentificationAnswer = Type.Union(
+  [IdentificationConfirmed, IdentificationNotConfirmed, IdentificationPending],
+  { $id: 'IdentificationAnswer' },
+);
+export type IdentificationAnswer = Static<typeof IdentificationAnswer>;
+
+/** POST /v1/identifications/batch (R9, I1). */
+export const BatchItem = Type.Object(
+  {
+    requestId: Uuid,
+    msisdn: Msisdn,
+    identificationCode: IdentificationCode,
+    userSince: CalendarDate,
+  },
+  Closed,
+);
+export const BatchIdentificationRequest = Type.Object(
+  { batchId: Uuid, items: Type.Array(BatchItem, { minItems: 1, maxItems: MAX_BATCH_ITEMS }) },
+  { ...Closed, $id: 'BatchIdentificationRequest' },
+);
+export type BatchIdentificationRequest = Static<typeof BatchIdentificationRequest>;
+
+export const BatchNotConfirmedReason = Type.Union([
+  Type.Literal('NO_SUBSCRIBER_DATA'),
+  Type.Literal('NUMBER_REASSIGNED'),
+  Type.Literal('NOT_SERVED'),
+]);
+export const BatchResultItem = Type.Object(
+  {
+    requestId: Uuid,
+    result: Type.Union([Type.Literal('confirmed'), Type.Literal('not_confirmed')]),
+    reason: Type.Optional(BatchNotConfirmedReason),
+  },
+  Closed,
+);
+export const BatchIdentificationResponse = Type.Object(
+  { batchId: Uuid, results: Type.Array(BatchResultItem, { maxItems: MAX_BATCH_ITEMS }) },
+  { ...Closed, $id: 'BatchIdentificationResponse' },
+);
+export type BatchIdentificationResponse = Static<typeof BatchIdentificationResponse>;
+
+/** POST /v1/identification-results on the messenger: the answer to a 202 (protocol.md §3). */
+export const IdentificationResult = Type.Object(
+  {
+    requestId: Uuid,
+    result: Type.Union([Type.Literal('confirmed'), Type.Literal('not_confirmed')]),
+    reason: Type.Optional(NotConfirmedReason),
+    decidedAt: DateTime,
+  },
+  { ...Closed, $id: 'IdentificationResult' },
+);
+export type IdentificationResult = Static<typeof IdentificationResult>;

@@ -1,0 +1,4 @@
+export * from './common-schemas.js';
+export * from './directory-schemas.js';
+export * from './identification-schemas.js';
+export * from './notification-schemas.js';

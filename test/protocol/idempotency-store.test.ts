@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createManualClock } from '../../src/core/clock.js';
+import { IdbridgeError } from '../../src/core/errors.js';
+import { migrate } from '../../src/db/migrator.js';
+import type { Database } from '../../src/db/port.js';
+import {
+  hashRequestBody,
+  purgeIdempotentRequests,
+  runIdempotent,
+} from '../../src/protocol/idempotency/idempotency-store.js';
+import { createTestDatabase, describeEachDriver } from '../helpers/test-database.js';
+
+describeEachDriver('idempotency store', (kind) => {
+  let db: Database;
+  const clock = createManualClock('2026-11-28T09:00:00Z');
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    await migrate(db, ['shared']);
+    await db.exec('CREATE TABLE effects (id serial PRIMARY KEY, note text)');
+  });
+  afterEach(() => db.close());
+
+  const work = (note: string) => async (tx: { query: Database['query'] }) => {
+    await tx.query('INSERT INTO effects (note) VALUES ($1)', [note]);
+    return { statusCode: 200, body: { note } };
+  };
+  const effects = async () => (await db.query('SELECT note FROM effects')).rows;
+
+  it('returns the first answer again for the same id and body, doing the work once', async () => {
+    const req = { callerId: 'tamtam', key: 'r-1', requestHash: hashRequestBody('{"a":1}') };
+    const first = await runIdempotent(db, req, clock, work('first'));
+    const again = await runIdempotent(db, req, clock, work('second'));
+    expect(first).toEqual({ statusCode: 200, body: { note: 'first' }, replayed: false });
+    expect(again).toEqual({ statusCode: 200, body: { note: 'first' }, replayed: true });
+    expect(await effects()).toEqual([{ note: 'first' }]);
+  });
+
+  it('answers CONFLICT for the same id with another body, changing nothing', async () => {
+    await runIdempotent(
+      db,
+      { callerId: 'tamtam', key: 'r-1', requestHash: 'aa' },
+      clock,
+      work('x'),
+    );
+    await expect(
+      runIdempotent(db, { callerId: 'tamtam', key: 'r-1', requestHash: 'bb' }, clock, work('y')),
+    ).rejects.toMatchObject({ code: 'CONFLICT', status: 409 });
+    expect(await effects()).toEqual([{ note: 'x' }]);
+  });
+
+  it('keeps keys of different callers apart', async () => {
+    await runIdempotent(db, { callerId: 'a', key: 'same', requestHash: 'h1' }, clock, work('a'));
+    const b = await runIdempotent(
+      db,
+      { callerId: 'b', key: 'same', requestHash: 'h2' },
+      clock,
+      work('b'),
+    );
+    expect(b.replayed).toBe(false);
+  });
+
+  it('stores nothing when the work fails, so a retry does it afresh', async () => {
+    const req = { callerId: 'tamtam', key: 'r-2', requestHash: 'h' };
+    await expect(
+      runIdempotent(db, req, clock, async (tx) => {
+        await tx.query('INSERT INTO effects (note) VALUES ($1)', ['rolled back']);
+        throw new IdbridgeError('UNAVAILABLE', 'try later');
+      }),
+    ).rejects.toThrow('try later');
+    const retry = await runIdempotent(db, req, clock, work('retried'));
+    expect(retry.replayed).toBe(false);
+    expect(await effects()).toEqual([{ note: 'retried' }]);
+  });
+
+  it('does the work once when identical requests race', async () => {
+    const req = { callerId: 'tamtam', key: 'race', requestHash: 'h' };
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => runIdempotent(db, req, clock, work(`w${i}`))),
+    );
+    expect(outcomes.filter((o) => !o.replayed)).toHaveLength(1);
+    expect(await effects()).toHaveLength(1);
+    expect(new Set(outcomes.map((o) => JSON.stringify(o.body))).size).toBe(1);
+  });
+
+  it('purges answers older than the retention cut-off', async () => {
+    await runIdempotent(db, { callerId: 'a', key: 'k', requestHash: 'h' }, clock, work('a'));
+    expect(await purgeIdempotentRequests(db, new Date(clock.now().getTime() + 1))).toBe(1);
+  });
+});
