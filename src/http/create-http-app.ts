@@ -1,0 +1,60 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { CORRELATOR_PATTERN, MAX_BODY_BYTES } from '../protocol/schemas/common-schemas.js';
+import { toHttpError } from './to-http-error.js';
+
+export type HttpApp = FastifyInstance;
+
+/**
+ * A Fastify instance with the project's wire conventions (protocol.md §1):
+ * bounded bodies, schemas that reject unknown properties and never coerce
+ * types, every error as a CAMARA body, and `x-correlator` validated and echoed.
+ */
+export function createHttpApp(options: { bodyLimit?: number } = {}): HttpApp {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? MAX_BODY_BYTES,
+    // Request ids come from the protocol (requestId, x-correlator), not Fastify.
+    disableRequestLogging: true,
+    ajv: {
+      customOptions: {
+        // Unknown properties are an error, not something to strip (protocol.md §1).
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: true,
+        allErrors: false,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    const correlator = request.headers['x-correlator'];
+    if (correlator === undefined) return;
+    if (typeof correlator !== 'string' || !CORRELATOR_PATTERN.test(correlator)) {
+      // Echoing an invalid value back would reflect attacker-chosen bytes.
+      reply.code(400).send({
+        status: 400,
+        code: 'INVALID_ARGUMENT',
+        message: 'x-correlator header does not match ^[a-zA-Z0-9-_:;./<>{}]{0,256}$',
+      });
+      return reply;
+    }
+    reply.header('x-correlator', correlator);
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    const { body, retryAfterSeconds } = toHttpError(error);
+    if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+    reply.code(body.status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({
+      status: 404,
+      code: 'NOT_FOUND',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+    });
+  });
+
+  return app as unknown as HttpApp;
+}
