@@ -1,7 +1,11 @@
 import { Command } from 'commander';
 import { isIdbridgeError } from '../core/errors.js';
 import { maskPhoneNumbers } from '../core/mask-phone-numbers.js';
+import { registerKeysCommand } from './commands/keys-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
+import { registerOperatorCommand } from './commands/operator-command.js';
+import { registerOutboxCommand } from './commands/outbox-command.js';
+import { registerRouteCommand } from './commands/route-command.js';
 import { registerSandboxCommand } from './commands/sandbox-command.js';
 
 const program = new Command()
@@ -10,7 +14,11 @@ const program = new Command()
   .showHelpAfterError();
 
 registerSandboxCommand(program);
+registerOperatorCommand(program);
 registerMigrateCommand(program);
+registerRouteCommand(program);
+registerKeysCommand(program);
+registerOutboxCommand(program);
 
 try {
   await program.parseAsync(process.argv);

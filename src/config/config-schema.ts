@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { OutboxConfigSchema } from '../outbox/outbox-config.js';
 
 /**
  * The whole configuration of the program. Every key has a default except
@@ -56,12 +57,96 @@ export const RoutingConfigSchema = Type.Object(
   Strict,
 );
 
+const Listener = (port: number) =>
+  Type.Object(
+    {
+      host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+      port: Type.Integer({ minimum: 0, maximum: 65535, default: port }),
+    },
+    Strict,
+  );
+
+/**
+ * Who this node is and how it talks to partners. Secrets (the private key,
+ * the internal token, the number-hash key) come from files or the
+ * environment, never from the repository.
+ */
+export const NodeConfigSchema = Type.Object(
+  {
+    id: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+        description: 'this participant in the directory',
+      }),
+    ),
+    signingKeyFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'private JWK (idbridge keys generate)' }),
+    ),
+    directoryFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'participants, YAML or JSON' }),
+    ),
+    numberHashKey: Type.Optional(
+      Type.String({
+        minLength: 16,
+        description: 'HMAC key for numbers kept outside the subscriber tables',
+      }),
+    ),
+    numberHashKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+    internalToken: Type.Optional(
+      Type.String({ minLength: 16, description: 'bearer credential of the internal/app listener' }),
+    ),
+    internalTokenFile: Type.Optional(Type.String({ minLength: 1 })),
+    partnerListener: Listener(8443),
+    internalListener: Listener(8444),
+    publicBaseUrl: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        description: 'URL partners call the partner listener at',
+      }),
+    ),
+    maxClockSkewSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 300 }),
+    requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  },
+  Strict,
+);
+
+export const OperatorConfigSchema = Type.Object(
+  {
+    slowPath: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description: 'contracts flagged needs_bss_check answer 202 and are decided later',
+        }),
+        checkerUrl: Type.Optional(
+          Type.String({
+            pattern: '^https?://',
+            description: 'BSS check endpoint; without it the sweeper answers at the deadline',
+          }),
+        ),
+        pollIntervalMs: Type.Integer({ minimum: 10, default: 1000 }),
+        decideWithinMs: Type.Integer({
+          minimum: 1000,
+          maximum: 1_200_000,
+          default: 1_140_000,
+          description: 'undecided requests are answered not_confirmed after this (R10: < 20 min)',
+        }),
+      },
+      Strict,
+    ),
+  },
+  Strict,
+);
+
 export const ConfigSchema = Type.Object(
   {
     database: DatabaseConfigSchema,
     log: LogConfigSchema,
     sandbox: SandboxConfigSchema,
     routing: RoutingConfigSchema,
+    node: NodeConfigSchema,
+    operator: OperatorConfigSchema,
+    outbox: OutboxConfigSchema,
   },
   Strict,
 );

@@ -20,7 +20,9 @@ export function toHttpError(error: unknown): {
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { body: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body too large' } };
+      return {
+        body: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body too large' },
+      };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return {
@@ -36,7 +38,9 @@ export function toHttpError(error: unknown): {
       break;
   }
   if (error instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return { body: { status: 400, code: 'INVALID_ARGUMENT', message: 'request body is not valid JSON' } };
+    return {
+      body: { status: 400, code: 'INVALID_ARGUMENT', message: 'request body is not valid JSON' },
+    };
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return { body: { status: e.statusCode, code: 'INVALID_ARGUMENT', message: clip(e.message) } };

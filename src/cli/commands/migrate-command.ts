@@ -4,8 +4,8 @@ import { openDatabase } from '../../db/open-database.js';
 import { createCliContext } from '../cli-context.js';
 
 export const MIGRATION_SETS_BY_NODE: Record<string, string[]> = {
-  operator: ['shared'],
-  messenger: ['shared'],
+  operator: ['shared', 'operator'],
+  messenger: ['shared', 'messenger'],
   sandbox: ['shared'],
 };
 

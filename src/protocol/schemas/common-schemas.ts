@@ -53,7 +53,7 @@ export const ErrorBody = Type.Object(
     code: Type.String({ maxLength: 64 }),
     message: Type.String({ maxLength: 1024 }),
   },
-  { additionalProperties: false, $id: 'ErrorBody' },
+  { additionalProperties: false },
 );
 
 /** `x-correlator` header value (protocol.md §1). */

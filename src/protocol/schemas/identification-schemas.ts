@@ -20,7 +20,7 @@ export const IdentificationRequest = Type.Object(
     possessionVerifiedAt: DateTime,
     previousCode: Type.Optional(IdentificationCode),
   },
-  { ...Closed, $id: 'IdentificationRequest' },
+  { ...Closed },
 );
 export type IdentificationRequest = Static<typeof IdentificationRequest>;
 
@@ -49,10 +49,11 @@ export const IdentificationPending = Type.Object(
 );
 
 /** 200 (confirmed / not_confirmed) or 202 (pending); also the GET answer. */
-export const IdentificationAnswer = Type.Union(
-  [IdentificationConfirmed, IdentificationNotConfirmed, IdentificationPending],
-  { $id: 'IdentificationAnswer' },
-);
+export const IdentificationAnswer = Type.Union([
+  IdentificationConfirmed,
+  IdentificationNotConfirmed,
+  IdentificationPending,
+]);
 export type IdentificationAnswer = Static<typeof IdentificationAnswer>;
 
 /** POST /v1/identifications/batch (R9, I1). */
@@ -67,7 +68,7 @@ export const BatchItem = Type.Object(
 );
 export const BatchIdentificationRequest = Type.Object(
   { batchId: Uuid, items: Type.Array(BatchItem, { minItems: 1, maxItems: MAX_BATCH_ITEMS }) },
-  { ...Closed, $id: 'BatchIdentificationRequest' },
+  { ...Closed },
 );
 export type BatchIdentificationRequest = Static<typeof BatchIdentificationRequest>;
 
@@ -86,7 +87,7 @@ export const BatchResultItem = Type.Object(
 );
 export const BatchIdentificationResponse = Type.Object(
   { batchId: Uuid, results: Type.Array(BatchResultItem, { maxItems: MAX_BATCH_ITEMS }) },
-  { ...Closed, $id: 'BatchIdentificationResponse' },
+  { ...Closed },
 );
 export type BatchIdentificationResponse = Static<typeof BatchIdentificationResponse>;
 
@@ -98,6 +99,6 @@ export const IdentificationResult = Type.Object(
     reason: Type.Optional(NotConfirmedReason),
     decidedAt: DateTime,
   },
-  { ...Closed, $id: 'IdentificationResult' },
+  { ...Closed },
 );
 export type IdentificationResult = Static<typeof IdentificationResult>;

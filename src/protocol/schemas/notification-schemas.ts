@@ -36,7 +36,7 @@ export const NotificationsRequest = Type.Object(
       maxItems: MAX_NOTIFICATIONS_PER_REQUEST,
     }),
   },
-  { ...Closed, $id: 'NotificationsRequest' },
+  { ...Closed },
 );
 export type NotificationsRequest = Static<typeof NotificationsRequest>;
 
@@ -54,6 +54,6 @@ export const NotificationsResponse = Type.Object(
       { maxItems: MAX_NOTIFICATIONS_PER_REQUEST },
     ),
   },
-  { ...Closed, $id: 'NotificationsResponse' },
+  { ...Closed },
 );
 export type NotificationsResponse = Static<typeof NotificationsResponse>;

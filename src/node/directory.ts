@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { validateConfig } from '../config/load-config.js';
+import { IdbridgeError } from '../core/errors.js';
+import { Directory, type Participant } from '../protocol/schemas/index.js';
+
+/** The participants a node deals with (protocol.md §1 "Directory"). */
+export interface DirectoryIndex {
+  readonly participants: readonly Participant[];
+  get(id: string): Participant | undefined;
+  /** Throws NOT_FOUND naming the id when it is not in the directory. */
+  require(id: string): Participant;
+}
+
+export function createDirectoryIndex(participants: readonly Participant[]): DirectoryIndex {
+  const byId = new Map<string, Participant>();
+  for (const p of participants) {
+    if (byId.has(p.id))
+      throw new IdbridgeError(
+        'CONFIG_INVALID',
+        `participant "${p.id}" is listed twice in the directory`,
+      );
+    byId.set(p.id, p);
+  }
+  return {
+    participants,
+    get: (id) => byId.get(id),
+    require(id) {
+      const p = byId.get(id);
+      if (!p) throw new IdbridgeError('NOT_FOUND', `participant "${id}" is not in the directory`);
+      return p;
+    },
+  };
+}
+
+/** Reads and validates a directory file (YAML or JSON list of participants). */
+export function loadDirectoryFile(path: string): Participant[] {
+  let raw: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new IdbridgeError(
+      'CONFIG_INVALID',
+      `cannot read directory file ${path}: ${(err as Error).message}`,
+    );
+  }
+  return [...validateConfig(raw, Directory, `directory file ${path}`)] as Participant[];
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/config-schema.js';
+import { IdbridgeError } from '../core/errors.js';
+import { createNumberHasher, type NumberHasher } from '../core/number-hash.js';
+import type { Participant } from '../protocol/schemas/index.js';
+import {
+  createKeyResolver,
+  createSigner,
+  type KeyResolver,
+  readPrivateJwkFile,
+  type Signer,
+} from '../protocol/signatures/index.js';
+import { createDirectoryIndex, type DirectoryIndex, loadDirectoryFile } from './directory.js';
+
+/** Everything a node needs to know who it is and whom it trusts. */
+export interface NodeCredentials {
+  selfId: string;
+  signer: Signer;
+  directory: DirectoryIndex;
+  resolveKey: KeyResolver;
+  hashNumber: NumberHasher;
+  internalToken: string;
+}
+
+/**
+ * Builds the credentials from already-loaded parts; the sandbox and tests
+ * call this directly with generated keys.
+ */
+export function createNodeCredentials(parts: {
+  selfId: string;
+  signer: Signer;
+  participants: readonly Participant[];
+  numberHashKey: string;
+  internalToken: string;
+}): NodeCredentials {
+  const directory = createDirectoryIndex(parts.participants);
+  const self = directory.get(parts.selfId);
+  if (!self)
+    throw new IdbridgeError('CONFIG_INVALID', `node.id "${parts.selfId}" is not in the directory`);
+  if (!self.keys.some((k) => k.kid === parts.signer.keyId)) {
+    throw new IdbridgeError(
+      'CONFIG_INVALID',
+      `the signing key "${parts.signer.keyId}" is not among ${parts.selfId}'s keys in the directory`,
+    );
+  }
+  return {
+    selfId: parts.selfId,
+    signer: parts.signer,
+    directory,
+    // Our own entry is left out: a node never accepts requests signed by itself.
+    resolveKey: createKeyResolver(parts.participants.filter((p) => p.id !== parts.selfId)),
+    hashNumber: createNumberHasher(parts.numberHashKey),
+    internalToken: parts.internalToken,
+  };
+}
+
+/** Reads the node's key, directory and secrets from the files the config names. */
+export function loadNodeCredentials(config: Readonly<Config>): NodeCredentials {
+  const node = config.node;
+  const selfId = required(node.id, 'node.id');
+  return createNodeCredentials({
+    selfId,
+    signer: createSigner(readPrivateJwkFile(required(node.signingKeyFile, 'node.signingKeyFile'))),
+    participants: loadDirectoryFile(required(node.directoryFile, 'node.directoryFile')),
+    numberHashKey: secret(node.numberHashKey, node.numberHashKeyFile, 'node.numberHashKey'),
+    internalToken: secret(node.internalToken, node.internalTokenFile, 'node.internalToken'),
+  });
+}
+
+function required(value: string | undefined, key: string): string {
+  if (value === undefined)
+    throw new IdbridgeError('CONFIG_INVALID', `${key} is required to start a node`);
+  return value;
+}
+
+function secret(value: string | undefined, file: string | undefined, key: string): string {
+  if (value !== undefined) return value;
+  if (file === undefined) {
+    throw new IdbridgeError('CONFIG_INVALID', `${key} (or ${key}File) is required to start a node`);
+  }
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    if (text.length < 16) throw new Error('shorter than 16 characters');
+    return text;
+  } catch (err) {
+    throw new IdbridgeError(
+      'CONFIG_INVALID',
+      `cannot read ${key}File ${file}: ${(err as Error).message}`,
+    );
+  }
+}

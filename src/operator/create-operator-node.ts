@@ -1,0 +1,181 @@
+import { Registry } from 'prom-client';
+import type { Config } from '../config/config-schema.js';
+import type { Clock } from '../core/clock.js';
+import type { IdGenerator } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { Database } from '../db/port.js';
+import { applyBearerAuth } from '../http/bearer-auth.js';
+import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
+import { registerHealthRoutes } from '../http/health-routes.js';
+import { registerOpenApi } from '../http/openapi.js';
+import type { NodeCredentials } from '../node/node-credentials.js';
+import { createNodeRuntime, type NodeRuntime } from '../node/node-runtime.js';
+import { createPartnerClient } from '../protocol/http/partner-client.js';
+import { applySignedPartnerScope } from '../protocol/http/signed-partner-scope.js';
+import { createReplayStore } from '../protocol/replay/replay-store.js';
+import { MAX_BODY_BYTES } from '../protocol/schemas/index.js';
+import { registerOperatorInternalRoutes } from './http/internal-routes.js';
+import { registerOperatorPartnerRoutes } from './http/partner-routes.js';
+import {
+  type BssChecker,
+  checkPendingIdentifications,
+  sweepOverdueIdentifications,
+} from './identification/slow-path.js';
+import { writeContractNotices } from './notices/write-contract-notices.js';
+import { createOperatorMetrics } from './operator-metrics.js';
+import { createOperatorOutboxTransport } from './operator-outbox-transport.js';
+
+export interface OperatorNodeDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  log: Logger;
+  credentials: NodeCredentials;
+  config: Readonly<Config>;
+  /** The BSS behind the slow path; without one the sweeper answers at the deadline. */
+  checker?: BssChecker | undefined;
+  fetch?: typeof fetch;
+}
+
+export interface OperatorNode {
+  /** Partner-facing: signed protocol.md §2 routes, health, docs. */
+  partnerApp: HttpApp;
+  /** Internal: BSS events (bearer), health, readiness, metrics, docs. */
+  internalApp: HttpApp;
+  runtime: NodeRuntime;
+  registry: Registry;
+  /** One pass of the slow path: BSS checks, then the 20-minute sweeper. */
+  runSlowPath(): Promise<{ checked: number; swept: number }>;
+  /** Starts background work (listeners are the caller's: see `listenOperatorNode`). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires an operator node from its dependencies (nodes.md "Operator node").
+ * Nothing here reads files or the environment: the CLI and the sandbox hand
+ * in the database, keys, directory and config.
+ */
+export async function createOperatorNode(deps: OperatorNodeDeps): Promise<OperatorNode> {
+  const { db, clock, ids, log, credentials, config } = deps;
+  const registry = new Registry();
+  const metrics = createOperatorMetrics(registry);
+  const client = createPartnerClient({
+    signer: credentials.signer,
+    resolveKey: credentials.resolveKey,
+    clock,
+    timeoutMs: config.node.requestTimeoutMs,
+    retries: 0, // the outbox retries with its own backoff
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    maxSkewSeconds: config.node.maxClockSkewSeconds,
+  });
+  const runtime = createNodeRuntime({
+    db,
+    databaseUrl: config.database.url,
+    clock,
+    ids,
+    log,
+    registry,
+    outboxConfig: config.outbox,
+    deliver: createOperatorOutboxTransport({ client, directory: credentials.directory }),
+  });
+  const slowPathDeps = {
+    db,
+    clock,
+    ids,
+    log,
+    checker: deps.checker,
+    decideWithinMs: config.operator.slowPath.decideWithinMs,
+  };
+  let started = false;
+  const runSlowPath = async () => {
+    const checked = await checkPendingIdentifications(slowPathDeps);
+    const swept = await sweepOverdueIdentifications(slowPathDeps);
+    if (checked + swept > 0) runtime.outbox.wake();
+    return { checked, swept };
+  };
+  // The sweeper runs even with the slow path disabled: a request left pending
+  // by an earlier configuration must still be answered in time (R10).
+  runtime.every('identification slow path', config.operator.slowPath.pollIntervalMs, runSlowPath);
+
+  const partnerApp = createHttpApp();
+  await registerOpenApi(partnerApp, {
+    title: 'idbridge operator — partner API',
+    description:
+      'Identification endpoints messengers call (protocol.md §2). Every request and response is signed (RFC 9421).',
+  });
+  registerHealthRoutes(partnerApp, { db, node: credentials.selfId });
+  await partnerApp.register(async (scope) => {
+    applySignedPartnerScope(scope, {
+      resolveKey: credentials.resolveKey,
+      replay: createReplayStore({ db, clock, windowSeconds: config.node.maxClockSkewSeconds }),
+      clock,
+      signer: credentials.signer,
+      maxSkewSeconds: config.node.maxClockSkewSeconds,
+      publicBaseUrl: config.node.publicBaseUrl,
+      bodyLimit: MAX_BODY_BYTES,
+    });
+    registerOperatorPartnerRoutes(scope, {
+      db,
+      clock,
+      ids,
+      hashNumber: credentials.hashNumber,
+      directory: credentials.directory,
+      slowPathEnabled: config.operator.slowPath.enabled,
+      metrics,
+      // Look at once rather than at the next poll — only once background work
+      // runs; before start() (tests, one-shot tools) the caller drives it.
+      onPending: () => {
+        if (started) void runSlowPath().catch((err) => log.error({ err }, 'slow path failed'));
+      },
+    });
+  });
+
+  const internalApp = createHttpApp();
+  await registerOpenApi(internalApp, {
+    title: 'idbridge operator — internal API',
+    description:
+      'Billing-system events and operations; bearer credential; never exposed to partners.',
+  });
+  registerHealthRoutes(internalApp, { db, node: credentials.selfId });
+  internalApp.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+    reply.header('content-type', registry.contentType).send(await registry.metrics()),
+  );
+  await internalApp.register(async (scope) => {
+    applyBearerAuth(scope, credentials.internalToken);
+    registerOperatorInternalRoutes(scope, {
+      db,
+      clock,
+      log,
+      metrics,
+      afterCommit: () => runtime.outbox.wake(),
+      hooks: {
+        // R7: ending a contract closes its register entries and writes the
+        // notices in the event's own transaction.
+        onContractEnded: async (tx, change) => {
+          await writeContractNotices(tx, { ids, now: clock.now() }, change);
+        },
+        onSubscriberChanged: async (tx, change) => {
+          await writeContractNotices(tx, { ids, now: clock.now() }, change);
+        },
+      },
+    });
+  });
+
+  return {
+    partnerApp,
+    internalApp,
+    runtime,
+    registry,
+    runSlowPath,
+    async start() {
+      started = true;
+      await runtime.start();
+    },
+    async stop() {
+      await partnerApp.close();
+      await internalApp.close();
+      await runtime.stop();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../../core/clock.js';
+import { IdbridgeError } from '../../core/errors.js';
+import type { IdGenerator } from '../../core/ids.js';
+import type { NumberHasher } from '../../core/number-hash.js';
+import type { Database } from '../../db/port.js';
+import type { DirectoryIndex } from '../../node/directory.js';
+import { hashRequestBody, runIdempotent } from '../../protocol/idempotency/idempotency-store.js';
+import {
+  BatchIdentificationRequest,
+  BatchIdentificationResponse,
+  ErrorBody,
+  IdentificationAnswer,
+  IdentificationCode,
+  IdentificationRequest,
+  Uuid,
+} from '../../protocol/schemas/index.js';
+import { decideBatch } from '../identification/decide-batch.js';
+import { decideIdentification } from '../identification/decide-identification.js';
+import { findIdentificationRequest } from '../identification/identification-request-store.js';
+import type { OperatorMetrics } from '../operator-metrics.js';
+import { closeEntryByCode } from '../register/register-store.js';
+
+export interface OperatorPartnerRouteDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  hashNumber: NumberHasher;
+  directory: DirectoryIndex;
+  slowPathEnabled: boolean;
+  metrics: OperatorMetrics;
+  /** Called after a request went pending, so the slow path looks at once. */
+  onPending: () => void;
+}
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+/** The operator endpoints messengers call (protocol.md §2). Mount inside a signed scope. */
+export function registerOperatorPartnerRoutes(
+  app: FastifyInstance,
+  deps: OperatorPartnerRouteDeps,
+): void {
+  const messengerOf = (request: FastifyRequest): string => {
+    const id = request.partner?.participantId;
+    if (!id || deps.directory.get(id)?.role !== 'messenger') {
+      throw new IdbridgeError('PERMISSION_DENIED', 'only messengers may call this endpoint');
+    }
+    return id;
+  };
+
+  app.post(
+    '/v1/identifications',
+    {
+      schema: {
+        summary: 'Identify a subscriber by number (R3–R5, I3)',
+        body: IdentificationRequest,
+        response: { 200: IdentificationAnswer, 202: IdentificationAnswer, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const messengerId = messengerOf(request);
+      const body = request.body as IdentificationRequest;
+      const receivedAt = deps.clock.now();
+      const outcome = await runIdempotent(
+        deps.db,
+        {
+          callerId: messengerId,
+          key: body.requestId,
+          requestHash: hashRequestBody(request.rawBody ?? ''),
+        },
+        deps.clock,
+        async (tx) => {
+          const decision = await decideIdentification(tx, deps, {
+            messengerId,
+            request: body,
+            receivedAt,
+          });
+          return { statusCode: decision.statusCode, body: decision.answer };
+        },
+      );
+      if (!outcome.replayed) {
+        const result = (outcome.body as IdentificationAnswer).result;
+        deps.metrics.identifications.inc({ messenger: messengerId, result });
+        if (result !== 'pending') deps.metrics.answerSeconds.observe({ messenger: messengerId }, 0);
+        if (result === 'pending') deps.onPending();
+      }
+      return reply.code(outcome.statusCode).send(outcome.body);
+    },
+  );
+
+  app.get(
+    '/v1/identifications/:requestId',
+    {
+      schema: {
+        summary: 'The state of one of your identification requests',
+        params: Type.Object({ requestId: Uuid }, { additionalProperties: false }),
+        response: { 200: IdentificationAnswer, ...errors },
+      },
+    },
+    async (request) => {
+      const messengerId = messengerOf(request);
+      const { requestId } = request.params as { requestId: string };
+      const found = await findIdentificationRequest(deps.db, messengerId, requestId);
+      // Another messenger's request is indistinguishable from an unknown one (R11).
+      if (!found) throw new IdbridgeError('NOT_FOUND', `no identification request ${requestId}`);
+      return found.answer;
+    },
+  );
+
+  app.post(
+    '/v1/identifications/batch',
+    {
+      schema: {
+        summary: 'Legacy users in bulk, by rule I1 (R9)',
+        body: BatchIdentificationRequest,
+        response: { 200: BatchIdentificationResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const messengerId = messengerOf(request);
+      const batch = request.body as BatchIdentificationRequest;
+      const receivedAt = deps.clock.now();
+      const outcome = await runIdempotent(
+        deps.db,
+        {
+          callerId: messengerId,
+          key: `batch:${batch.batchId}`,
+          requestHash: hashRequestBody(request.rawBody ?? ''),
+        },
+        deps.clock,
+        async (tx) => ({
+          statusCode: 200,
+          body: await decideBatch(tx, deps, { messengerId, batch, receivedAt }),
+        }),
+      );
+      if (!outcome.replayed)
+        deps.metrics.batchItems.inc({ messenger: messengerId }, batch.items.length);
+      return reply.code(outcome.statusCode).send(outcome.body);
+    },
+  );
+
+  app.delete(
+    '/v1/registrations/:identificationCode',
+    {
+      schema: {
+        summary: 'Withdraw a code: the user deleted their account (I4)',
+        params: Type.Object(
+          { identificationCode: IdentificationCode },
+          { additionalProperties: false },
+        ),
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const messengerId = messengerOf(request);
+      const { identificationCode } = request.params as { identificationCode: string };
+      const closed = await deps.db.transaction((tx) =>
+        closeEntryByCode(tx, messengerId, identificationCode, 'withdrawn', deps.clock.now()),
+      );
+      if (!closed) throw new IdbridgeError('NOT_FOUND', 'no open registration with this code');
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,181 @@
+import { MINUTE_MS } from '../../core/clock.js';
+import { IdbridgeError } from '../../core/errors.js';
+import type { IdGenerator } from '../../core/ids.js';
+import type { NumberHasher } from '../../core/number-hash.js';
+import type { Queryable } from '../../db/port.js';
+import type { IdentificationAnswer, IdentificationRequest } from '../../protocol/schemas/index.js';
+import { findEntryByCode, openRegisterEntry } from '../register/register-store.js';
+import {
+  findValidContract,
+  type SubscriberContract,
+} from '../subscribers/subscriber-contract-store.js';
+import { msisdnToKey } from '../subscribers/subscriber-msisdn.js';
+import { insertIdentificationRequest } from './identification-request-store.js';
+import { servesNumber } from './served-number-store.js';
+
+/** R3: the operator answers within 20 minutes of receipt. */
+export const ANSWER_WINDOW_MS = 20 * MINUTE_MS;
+
+export interface DecideDeps {
+  ids: IdGenerator;
+  hashNumber: NumberHasher;
+  /** Whether contracts flagged `needs_bss_check` go to the slow path (202). */
+  slowPathEnabled: boolean;
+}
+
+export interface Decision {
+  statusCode: 200 | 202;
+  answer: IdentificationAnswer;
+}
+
+/**
+ * Decides one identification request from the subscriber base, inside the
+ * caller's transaction (I3): a confirmation writes its register entry in the
+ * same transaction, so one never exists without the other.
+ *
+ * Throws CONFLICT when the code is already registered for another subscriber
+ * (or was used before: codes name one registration for ever).
+ */
+export async function decideIdentification(
+  tx: Queryable,
+  deps: DecideDeps,
+  input: { messengerId: string; request: IdentificationRequest; receivedAt: Date },
+): Promise<Decision> {
+  const { messengerId, request, receivedAt } = input;
+  const base = {
+    messengerId,
+    requestId: request.requestId,
+    msisdnHash: deps.hashNumber(request.msisdn),
+    code: request.identificationCode,
+    previousCode: request.previousCode,
+    purpose: request.purpose,
+    receivedAt,
+    answerBy: new Date(receivedAt.getTime() + ANSWER_WINDOW_MS),
+  };
+
+  const contract = await findValidContract(tx, request.msisdn, receivedAt);
+  if (!contract || !contract.hasSubscriberData) {
+    // R4: no valid contract with subscriber data. NOT_SERVED tells the
+    // messenger its routing is stale (protocol.md §2).
+    const reason =
+      contract || (await servesNumber(tx, request.msisdn, receivedAt))
+        ? ('NO_SUBSCRIBER_DATA' as const)
+        : ('NOT_SERVED' as const);
+    await insertIdentificationRequest(tx, base, {
+      state: 'not_confirmed',
+      at: receivedAt,
+      decidedBy: 'fast',
+      reason,
+    });
+    return {
+      statusCode: 200,
+      answer: {
+        requestId: request.requestId,
+        result: 'not_confirmed',
+        reason,
+        decidedAt: receivedAt.toISOString(),
+      },
+    };
+  }
+
+  await assertCodeFree(tx, messengerId, request.identificationCode, contract);
+
+  if (contract.needsBssCheck && deps.slowPathEnabled) {
+    await insertIdentificationRequest(tx, base, { state: 'pending' });
+    await tx.query(
+      `INSERT INTO pending_identifications (messenger_id, request_id, msisdn, contract_id, next_check_at)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [
+        messengerId,
+        request.requestId,
+        msisdnToKey(contract.msisdn),
+        contract.contractId,
+        receivedAt,
+      ],
+    );
+    return {
+      statusCode: 202,
+      answer: {
+        requestId: request.requestId,
+        result: 'pending',
+        answerBy: base.answerBy.toISOString(),
+      },
+    };
+  }
+
+  const entryId = await confirmInRegister(tx, deps.ids, {
+    messengerId,
+    requestId: request.requestId,
+    code: request.identificationCode,
+    contract,
+    at: receivedAt,
+  });
+  await insertIdentificationRequest(tx, base, {
+    state: 'confirmed',
+    at: receivedAt,
+    decidedBy: 'fast',
+    entryId,
+  });
+  return {
+    statusCode: 200,
+    answer: {
+      requestId: request.requestId,
+      result: 'confirmed',
+      confirmedAt: receivedAt.toISOString(),
+    },
+  };
+}
+
+/**
+ * A code already in the register is acceptable only as the open entry of this
+ * very contract (the same registration asked again under a new requestId).
+ */
+export async function assertCodeFree(
+  tx: Queryable,
+  messengerId: string,
+  code: string,
+  contract: SubscriberContract,
+): Promise<void> {
+  const existing = await findEntryByCode(tx, messengerId, code);
+  if (!existing) return;
+  const sameOpenRegistration =
+    existing.closedAt === null &&
+    existing.msisdn === contract.msisdn &&
+    existing.contractId === contract.contractId;
+  if (!sameOpenRegistration) {
+    throw new IdbridgeError(
+      'CONFLICT',
+      'identificationCode is already registered for another subscriber or was used before',
+    );
+  }
+}
+
+/**
+ * Writes the register entry for a confirmation (R5, I3) and returns its id.
+ * If the code already names this contract's open entry, that entry stands.
+ */
+export async function confirmInRegister(
+  tx: Queryable,
+  ids: IdGenerator,
+  input: {
+    messengerId: string;
+    requestId: string;
+    code: string;
+    contract: SubscriberContract;
+    at: Date;
+  },
+): Promise<string> {
+  const existing = await findEntryByCode(tx, input.messengerId, input.code);
+  if (existing && existing.closedAt === null) return existing.entryId;
+  const entryId = ids();
+  await openRegisterEntry(tx, {
+    entryId,
+    messengerId: input.messengerId,
+    code: input.code,
+    msisdn: input.contract.msisdn,
+    contractId: input.contract.contractId,
+    requestId: input.requestId,
+    at: input.at,
+  });
+  return entryId;
+}
