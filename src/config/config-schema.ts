@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { SmsConfigSchema } from '../messenger/sms/sms-config.js';
 import { OutboxConfigSchema } from '../outbox/outbox-config.js';
 
 /**
@@ -138,6 +139,35 @@ export const OperatorConfigSchema = Type.Object(
   Strict,
 );
 
+export const MessengerConfigSchema = Type.Object(
+  {
+    smsSecret: Type.Optional(
+      Type.String({
+        minLength: 32,
+        description: 'HMAC key for SMS codes and numbers in the SMS tables',
+      }),
+    ),
+    smsSecretFile: Type.Optional(Type.String({ minLength: 1 })),
+    graceSeconds: Type.Integer({
+      minimum: 0,
+      default: 7 * 24 * 3600,
+      description: 'suspended users are deauthorized after this unless re-identified (R8)',
+    }),
+    permissionCacheMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 1000,
+      description: 'longest time any instance may still say "yes" for a user suspended elsewhere',
+    }),
+    devOutboxReadable: Type.Boolean({
+      default: false,
+      description: 'serve the development SMS outbox on the app API (sandbox only)',
+    }),
+    pollIntervalMs: Type.Integer({ minimum: 10, default: 1000 }),
+  },
+  Strict,
+);
+
 export const ConfigSchema = Type.Object(
   {
     database: DatabaseConfigSchema,
@@ -146,6 +176,8 @@ export const ConfigSchema = Type.Object(
     routing: RoutingConfigSchema,
     node: NodeConfigSchema,
     operator: OperatorConfigSchema,
+    messenger: MessengerConfigSchema,
+    sms: SmsConfigSchema,
     outbox: OutboxConfigSchema,
   },
   Strict,

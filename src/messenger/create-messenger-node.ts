@@ -1,0 +1,232 @@
+import { Registry } from 'prom-client';
+import type { Config } from '../config/config-schema.js';
+import type { Clock } from '../core/clock.js';
+import type { IdGenerator } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { Database, Queryable } from '../db/port.js';
+import { applyBearerAuth } from '../http/bearer-auth.js';
+import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
+import { registerHealthRoutes } from '../http/health-routes.js';
+import { registerOpenApi } from '../http/openapi.js';
+import type { NodeCredentials } from '../node/node-credentials.js';
+import { createNodeRuntime, type NodeRuntime } from '../node/node-runtime.js';
+import type { DeliverBatch } from '../outbox/index.js';
+import { createPartnerClient } from '../protocol/http/partner-client.js';
+import { applySignedPartnerScope } from '../protocol/http/signed-partner-scope.js';
+import { createReplayStore } from '../protocol/replay/replay-store.js';
+import { MAX_BODY_BYTES } from '../protocol/schemas/index.js';
+import type { RoutingService } from '../routing/index.js';
+import { createAccountService } from './accounts/account-service.js';
+import { registerMessengerAppRoutes } from './http/app-routes.js';
+import { registerMessengerPartnerRoutes } from './http/partner-routes.js';
+import { type CodeGenerator, newIdentificationCode } from './identification/identification-code.js';
+import {
+  createMessengerIdentifier,
+  type UserChange,
+} from './identification/messenger-identifier.js';
+import { createMessengerOutboxTransport } from './messenger-outbox-transport.js';
+import { handleNotifications } from './notices/handle-notifications.js';
+import { createPermissionCheck } from './permission/permission-check.js';
+import {
+  createSmsHasher,
+  createSmsSender,
+  purgeSmsState,
+  randomSmsCode,
+  type SmsSender,
+} from './sms/index.js';
+import { deauthorizeExpiredUsers } from './users/deauthorize-expired.js';
+
+export interface MessengerNodeDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  log: Logger;
+  credentials: NodeCredentials;
+  config: Readonly<Config>;
+  routing: RoutingService;
+  smsSecret: string;
+  sms?: { sender?: SmsSender; generateCode?: (length: number) => string } | undefined;
+  newCode?: CodeGenerator;
+  /** Writes a webhook event in the user-change transaction (see src/messenger/webhooks). */
+  enqueueWebhook?: (tx: Queryable, change: UserChange) => Promise<void>;
+  /** Delivers webhook outbox rows to the messenger's backend. */
+  webhookTransport?: DeliverBatch;
+  fetch?: typeof fetch;
+}
+
+export interface MessengerNode {
+  /** For the messenger's own backend: bearer credential. */
+  appApp: HttpApp;
+  /** For operators: signed callbacks and notices. */
+  partnerApp: HttpApp;
+  runtime: NodeRuntime;
+  registry: Registry;
+  identifier: ReturnType<typeof createMessengerIdentifier>;
+  /** One pass of the background duties: retries, 20-minute expiry, deauthorization. */
+  runDuties(): Promise<{ retried: number; expired: number; deauthorized: number }>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Wires a messenger node from its dependencies (nodes.md "Messenger node"). */
+export async function createMessengerNode(deps: MessengerNodeDeps): Promise<MessengerNode> {
+  const { db, clock, ids, log, credentials, config } = deps;
+  const registry = new Registry();
+  const graceMs = config.messenger.graceSeconds * 1000;
+  const client = createPartnerClient({
+    signer: credentials.signer,
+    resolveKey: credentials.resolveKey,
+    clock,
+    timeoutMs: config.node.requestTimeoutMs,
+    retries: 1,
+    maxSkewSeconds: config.node.maxClockSkewSeconds,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  const permission = createPermissionCheck({
+    db,
+    clock,
+    ttlMs: config.messenger.permissionCacheMs,
+  });
+  const onUserChanged = deps.enqueueWebhook ?? (async () => {});
+  let started = false;
+  const runtime = createNodeRuntime({
+    db,
+    databaseUrl: config.database.url,
+    clock,
+    ids,
+    log,
+    registry,
+    outboxConfig: config.outbox,
+    deliver: createMessengerOutboxTransport({
+      client,
+      directory: credentials.directory,
+      webhooks: deps.webhookTransport,
+    }),
+  });
+  const afterUserChanged = (userId: string) => {
+    permission.invalidate(userId);
+    runtime.outbox.wake();
+  };
+  const identifier = createMessengerIdentifier({
+    db,
+    clock,
+    ids,
+    newCode: deps.newCode ?? newIdentificationCode,
+    log,
+    client,
+    directory: credentials.directory,
+    routing: deps.routing,
+    graceMs,
+    onUserChanged,
+    afterUserChanged,
+  });
+  const smsDeps = {
+    clock,
+    ids,
+    log,
+    hasher: createSmsHasher(deps.smsSecret),
+    sender: deps.sms?.sender ?? createSmsSender(config.sms, { db, clock, ids, log }),
+    generateCode: deps.sms?.generateCode ?? randomSmsCode,
+    limits: config.sms,
+  };
+  const accounts = createAccountService({
+    db,
+    clock,
+    ids,
+    sms: smsDeps,
+    identifier,
+    onUserChanged,
+    afterUserChanged,
+  });
+
+  const runDuties = async () => {
+    const retried = await identifier.retryDue();
+    const expired = await identifier.expireOverdue();
+    const gone = await deauthorizeExpiredUsers({ db, clock, ids, onUserChanged });
+    for (const userId of gone) afterUserChanged(userId);
+    return { retried, expired, deauthorized: gone.length };
+  };
+  runtime.every('identification retries and deadlines', config.messenger.pollIntervalMs, runDuties);
+  runtime.every('sms state purge', 3_600_000, () => purgeSmsState(db, smsDeps));
+
+  const appApp = createHttpApp();
+  await registerOpenApi(appApp, {
+    title: 'idbridge messenger — app API',
+    description:
+      "For the messenger's own backend: registration by SMS code, identification, the may-send check. Bearer credential.",
+  });
+  registerHealthRoutes(appApp, { db, node: credentials.selfId });
+  appApp.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+    reply.header('content-type', registry.contentType).send(await registry.metrics()),
+  );
+  await appApp.register(async (scope) => {
+    applyBearerAuth(scope, credentials.internalToken);
+    registerMessengerAppRoutes(scope, {
+      db,
+      accounts,
+      permission,
+      devOutboxReadable: config.messenger.devOutboxReadable,
+      callerId: 'app',
+    });
+  });
+
+  const partnerApp = createHttpApp();
+  await registerOpenApi(partnerApp, {
+    title: 'idbridge messenger — partner API',
+    description:
+      'Endpoints operators call (protocol.md §3): identification results and notices. Signed (RFC 9421).',
+  });
+  registerHealthRoutes(partnerApp, { db, node: credentials.selfId });
+  await partnerApp.register(async (scope) => {
+    applySignedPartnerScope(scope, {
+      resolveKey: credentials.resolveKey,
+      replay: createReplayStore({ db, clock, windowSeconds: config.node.maxClockSkewSeconds }),
+      clock,
+      signer: credentials.signer,
+      maxSkewSeconds: config.node.maxClockSkewSeconds,
+      publicBaseUrl: config.node.publicBaseUrl,
+      bodyLimit: MAX_BODY_BYTES,
+    });
+    registerMessengerPartnerRoutes(scope, {
+      db,
+      directory: credentials.directory,
+      identifier,
+      handleNotices: async (operatorId, body) => {
+        const result = await handleNotifications(
+          { db, clock, ids, identifier, graceMs, onUserChanged, afterUserChanged },
+          operatorId,
+          body.notifications,
+        );
+        // I2: port-outs are re-identified at once, after the acknowledgement
+        // is committed; the retry loop covers a crash in between.
+        if (started) {
+          for (const requestId of result.reidentify) {
+            void identifier
+              .send(requestId)
+              .catch((err) => log.error({ err }, 're-identification send failed'));
+          }
+        }
+        return { acknowledged: result.acknowledged, rejected: result.rejected };
+      },
+    });
+  });
+
+  return {
+    appApp,
+    partnerApp,
+    runtime,
+    registry,
+    identifier,
+    runDuties,
+    async start() {
+      started = true;
+      await runtime.start();
+    },
+    async stop() {
+      await appApp.close();
+      await partnerApp.close();
+      await runtime.stop();
+      await smsDeps.sender.close();
+    },
+  };
+}

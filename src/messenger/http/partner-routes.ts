@@ -1,0 +1,80 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { IdbridgeError } from '../../core/errors.js';
+import type { Database } from '../../db/port.js';
+import type { DirectoryIndex } from '../../node/directory.js';
+import {
+  ErrorBody,
+  IdentificationResult,
+  NotificationsRequest,
+  NotificationsResponse,
+} from '../../protocol/schemas/index.js';
+import { findAttempt } from '../identification/attempt-store.js';
+import type { MessengerIdentifier } from '../identification/messenger-identifier.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+/** The messenger endpoints operators call (protocol.md §3). Mount inside a signed scope. */
+export function registerMessengerPartnerRoutes(
+  app: FastifyInstance,
+  deps: {
+    db: Database;
+    directory: DirectoryIndex;
+    identifier: MessengerIdentifier;
+    handleNotices: (
+      operatorId: string,
+      body: NotificationsRequest,
+    ) => Promise<NotificationsResponse>;
+  },
+): void {
+  const operatorOf = (request: FastifyRequest): string => {
+    const id = request.partner?.participantId;
+    if (!id || deps.directory.get(id)?.role !== 'operator') {
+      throw new IdbridgeError('PERMISSION_DENIED', 'only operators may call this endpoint');
+    }
+    return id;
+  };
+
+  app.post(
+    '/v1/identification-results',
+    {
+      schema: {
+        summary: 'The answer to a request that got 202 (idempotent by requestId)',
+        body: IdentificationResult,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const operatorId = operatorOf(request);
+      const body = request.body as IdentificationResult;
+      const attempt = await findAttempt(deps.db, body.requestId);
+      // Another operator's request is as unknown as a missing one.
+      if (!attempt || attempt.operatorId !== operatorId) {
+        throw new IdbridgeError(
+          'NOT_FOUND',
+          `no identification request ${body.requestId} sent to ${operatorId}`,
+        );
+      }
+      await deps.identifier.applyAnswer(body.requestId, body, {
+        callback: body,
+        signedBy: request.partner?.keyId,
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/v1/notifications',
+    {
+      schema: {
+        summary: 'Notices of ended contracts (R7); acknowledged once acted on',
+        body: NotificationsRequest,
+        response: { 200: NotificationsResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const operatorId = operatorOf(request);
+      return deps.handleNotices(operatorId, request.body as NotificationsRequest);
+    },
+  );
+}

@@ -1,0 +1,205 @@
+import type { IdGenerator } from '../../core/ids.js';
+import type { Queryable } from '../../db/port.js';
+import { assertTransition, type UserState } from './user-states.js';
+
+export interface User {
+  userId: string;
+  msisdn: string;
+  state: UserState;
+  identificationCode: string | null;
+  operatorId: string | null;
+  identifiedAt: Date | null;
+  suspendedAt: Date | null;
+  graceUntil: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface UserRow {
+  user_id: string;
+  msisdn: string;
+  state: UserState;
+  identification_code: string | null;
+  operator_id: string | null;
+  identified_at: Date | null;
+  suspended_at: Date | null;
+  grace_until: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS =
+  'user_id, msisdn, state, identification_code, operator_id, identified_at, suspended_at, grace_until, created_at, updated_at';
+
+function toUser(r: UserRow): User {
+  return {
+    userId: r.user_id,
+    msisdn: r.msisdn,
+    state: r.state,
+    identificationCode: r.identification_code,
+    operatorId: r.operator_id,
+    identifiedAt: r.identified_at,
+    suspendedAt: r.suspended_at,
+    graceUntil: r.grace_until,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export async function findUser(
+  db: Queryable,
+  userId: string,
+  options: { lock?: boolean } = {},
+): Promise<User | null> {
+  const { rows } = await db.query<UserRow>(
+    `SELECT ${COLUMNS} FROM users WHERE user_id = $1${options.lock ? ' FOR UPDATE' : ''}`,
+    [userId],
+  );
+  return rows[0] ? toUser(rows[0]) : null;
+}
+
+/** The live (not suspended, deauthorized or deleted) account of a number. */
+export async function findLiveUserByNumber(
+  db: Queryable,
+  msisdn: string,
+  options: { lock?: boolean } = {},
+): Promise<User | null> {
+  const { rows } = await db.query<UserRow>(
+    `SELECT ${COLUMNS} FROM users WHERE msisdn = $1 AND state NOT IN ('suspended', 'deauthorized', 'deleted')${options.lock ? ' FOR UPDATE' : ''}`,
+    [msisdn],
+  );
+  return rows[0] ? toUser(rows[0]) : null;
+}
+
+export async function findUserByCode(
+  db: Queryable,
+  code: string,
+  options: { lock?: boolean } = {},
+): Promise<User | null> {
+  const { rows } = await db.query<UserRow>(
+    `SELECT ${COLUMNS} FROM users WHERE identification_code = $1${options.lock ? ' FOR UPDATE' : ''}`,
+    [code],
+  );
+  return rows[0] ? toUser(rows[0]) : null;
+}
+
+/** The hot path: one primary-key read of one column. */
+export async function readUserState(db: Queryable, userId: string): Promise<UserState | null> {
+  const { rows } = await db.query<{ state: UserState }>(
+    'SELECT state FROM users WHERE user_id = $1',
+    [userId],
+  );
+  return rows[0]?.state ?? null;
+}
+
+export async function insertUser(
+  tx: Queryable,
+  ids: IdGenerator,
+  input: { msisdn: string; state: UserState; cause: string; at: Date },
+): Promise<User> {
+  const userId = ids();
+  const { rows } = await tx.query<UserRow>(
+    `INSERT INTO users (user_id, msisdn, state, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+     RETURNING ${COLUMNS}`,
+    [userId, input.msisdn, input.state, input.at],
+  );
+  await recordTransition(tx, ids, {
+    userId,
+    from: null,
+    to: input.state,
+    cause: input.cause,
+    at: input.at,
+  });
+  return toUser(rows[0] as UserRow);
+}
+
+export interface UserPatch {
+  msisdn?: string;
+  identificationCode?: string | null;
+  operatorId?: string | null;
+  identifiedAt?: Date | null;
+  suspendedAt?: Date | null;
+  graceUntil?: Date | null;
+}
+
+/**
+ * Moves a user to another state, checking the lifecycle, and records the
+ * transition with time and cause. The caller holds the row lock (read with
+ * `lock: true` in the same transaction).
+ */
+export async function transitionUser(
+  tx: Queryable,
+  ids: IdGenerator,
+  user: User,
+  to: UserState,
+  change: { cause: string; at: Date; patch?: UserPatch; details?: Record<string, unknown> },
+): Promise<User> {
+  if (user.state !== to) assertTransition(user.state, to);
+  const patch = change.patch ?? {};
+  const sets: string[] = ['state = $2', 'updated_at = $3'];
+  const values: unknown[] = [user.userId, to, change.at];
+  const columns: Record<keyof UserPatch, string> = {
+    msisdn: 'msisdn',
+    identificationCode: 'identification_code',
+    operatorId: 'operator_id',
+    identifiedAt: 'identified_at',
+    suspendedAt: 'suspended_at',
+    graceUntil: 'grace_until',
+  };
+  for (const [key, column] of Object.entries(columns) as Array<[keyof UserPatch, string]>) {
+    if (key in patch) {
+      values.push(patch[key]);
+      sets.push(`${column} = $${values.length}`);
+    }
+  }
+  const { rows } = await tx.query<UserRow>(
+    `UPDATE users SET ${sets.join(', ')} WHERE user_id = $1 RETURNING ${COLUMNS}`,
+    values,
+  );
+  if (user.state !== to) {
+    await recordTransition(tx, ids, {
+      userId: user.userId,
+      from: user.state,
+      to,
+      cause: change.cause,
+      at: change.at,
+      details: change.details,
+    });
+  }
+  return toUser(rows[0] as UserRow);
+}
+
+async function recordTransition(
+  tx: Queryable,
+  ids: IdGenerator,
+  t: {
+    userId: string;
+    from: UserState | null;
+    to: UserState;
+    cause: string;
+    at: Date;
+    details?: Record<string, unknown> | undefined;
+  },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO user_transitions (transition_id, user_id, from_state, to_state, cause, at, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [ids(), t.userId, t.from, t.to, t.cause, t.at, t.details ? JSON.stringify(t.details) : null],
+  );
+}
+
+export async function listTransitions(
+  db: Queryable,
+  userId: string,
+): Promise<Array<{ from: UserState | null; to: UserState; cause: string; at: Date }>> {
+  const { rows } = await db.query<{
+    from_state: UserState | null;
+    to_state: UserState;
+    cause: string;
+    at: Date;
+  }>(
+    'SELECT from_state, to_state, cause, at FROM user_transitions WHERE user_id = $1 ORDER BY at, transition_id',
+    [userId],
+  );
+  return rows.map((r) => ({ from: r.from_state, to: r.to_state, cause: r.cause, at: r.at }));
+}

@@ -1,0 +1,295 @@
+import { closeSync, existsSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import type { Clock } from '../../core/clock.js';
+import { type IdGenerator, newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { Database, Queryable } from '../../db/port.js';
+import {
+  type ChunkColumns,
+  emptyChunkColumns,
+  loadChunkIntoStaging,
+  pushRecord,
+} from './load-import-chunk.js';
+import {
+  csvField,
+  type ParsedRecord,
+  parseCsvRecord,
+  parseNdjsonRecord,
+  readCsvHeader,
+} from './parse-subscriber-record.js';
+import type { BulkLoader } from './postgres-bulk-loader.js';
+import { type LineBatch, readFirstLine, readLineBatches } from './read-line-batches.js';
+import { identifySubscriberFile } from './subscriber-file-identity.js';
+import {
+  advanceImportRun,
+  findLatestImportRun,
+  finishImportRun,
+  insertImportRun,
+  mergeStagedChunk,
+  prepareStaging,
+} from './subscriber-import-store.js';
+
+export type SubscriberFileFormat = 'csv' | 'ndjson';
+
+export interface ImportProgress {
+  bytesDone: number;
+  bytesTotal: number;
+  /** Last line committed (physical line number). */
+  linesDone: number;
+  rowsImported: number;
+  rowsRejected: number;
+}
+
+export interface ImportSubscribersOptions {
+  db: Database;
+  file: string;
+  /** Default: from the extension (.csv; .ndjson, .jsonl). */
+  format?: SubscriberFileFormat;
+  clock: Clock;
+  log: Logger;
+  /** PostgreSQL: load chunks with COPY over this connection (createPostgresBulkLoader). */
+  bulkLoader?: BulkLoader;
+  /** Default `<file>.rejects.csv`. */
+  rejectsFile?: string;
+  /** Lines per chunk; one chunk is one transaction. Default 100,000. */
+  batchSize?: number;
+  /** Import again from the first line even if this file was imported or partly imported. */
+  restart?: boolean;
+  /** Stops after the chunk being committed; the run resumes from there. */
+  signal?: AbortSignal;
+  /** After every committed chunk; a throw stops the import (the chunk stays committed). */
+  onProgress?: (progress: ImportProgress) => void | Promise<void>;
+  ids?: IdGenerator;
+}
+
+export interface ImportSummary {
+  runId: string;
+  outcome: 'finished' | 'already_imported';
+  /** Line the run continued after (0 for a fresh run). */
+  resumedAfterLine: number;
+  linesDone: number;
+  rowsImported: number;
+  rowsRejected: number;
+  rejectsFile: string;
+}
+
+interface PreparedChunk {
+  batch: LineBatch;
+  columns: ChunkColumns;
+  rejects: Array<{ lineNo: number; reason: string }>;
+}
+
+export function formatFromFileName(file: string): SubscriberFileFormat {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
+  throw new Error(`cannot tell the format of ${file} from its extension; pass --format csv|ndjson`);
+}
+
+/**
+ * Imports a subscriber file (CSV with header, or NDJSON) into the base.
+ *
+ * Streamed in chunks of `batchSize` lines with constant memory; each chunk is
+ * one transaction: staged (COPY on PostgreSQL via `bulkLoader`, multi-row
+ * INSERT otherwise), merged set-based (rows are upserts by (msisdn,
+ * contractId)), and the run row advanced to the chunk's end offset. So a
+ * crash or abort loses at most the chunk in flight, and the next call with
+ * the same file resumes after the last committed chunk; a finished file is
+ * a no-op unless `restart`. Bad rows go to the rejects file with their line
+ * number and reason; the rejects file is truncated on resume to what the
+ * committed chunks wrote, so no reject is listed twice.
+ *
+ * Parsing of the next chunk overlaps the commit of the current one.
+ *
+ * Concurrency: one import per file at a time; a second process importing the
+ * same run fails at its first commit (the run row's offset guard).
+ *
+ * Contracts closed by an import do not fire the R7 hooks: the import loads
+ * the base; ongoing changes come as subscriber events.
+ */
+export async function importSubscribers(options: ImportSubscribersOptions): Promise<ImportSummary> {
+  const { db, clock, log } = options;
+  const file = resolve(options.file);
+  const format = options.format ?? formatFromFileName(file);
+  const batchSize = options.batchSize ?? 100_000;
+  const rejectsFile = options.rejectsFile ?? `${file}.rejects.csv`;
+  const identity = await identifySubscriberFile(file);
+
+  const previous = await findLatestImportRun(db, identity);
+  if (previous?.status === 'finished' && !options.restart) {
+    log.info({ runId: previous.runId }, 'subscriber file already imported; nothing to do');
+    return summary(previous.runId, 'already_imported', previous.lineNo, previous, rejectsFile);
+  }
+
+  let run: {
+    runId: string;
+    byteOffset: number;
+    lineNo: number;
+    rowsImported: number;
+    rowsRejected: number;
+    rejectsBytes: number;
+  };
+  const header = 'line,reason,record\n';
+  if (previous?.status === 'running' && !options.restart) {
+    run = previous;
+    if (existsSync(rejectsFile) && statSync(rejectsFile).size >= run.rejectsBytes) {
+      const fd = openSync(rejectsFile, 'r+');
+      ftruncateSync(fd, run.rejectsBytes);
+      closeSync(fd);
+    } else {
+      log.warn(
+        { rejectsFile },
+        'rejects file of the interrupted run is missing or short; starting it anew',
+      );
+      writeNewRejectsFile(rejectsFile, header);
+      run.rejectsBytes = Buffer.byteLength(header);
+    }
+    log.info({ runId: run.runId, afterLine: run.lineNo }, 'resuming subscriber import');
+  } else {
+    writeNewRejectsFile(rejectsFile, header);
+    run = {
+      runId: (options.ids ?? newId)(),
+      byteOffset: 0,
+      lineNo: 0,
+      rowsImported: 0,
+      rowsRejected: 0,
+      rejectsBytes: Buffer.byteLength(header),
+    };
+    await insertImportRun(db, { ...run, filePath: file, ...identity, format, now: clock.now() });
+    log.info({ runId: run.runId, format }, 'starting subscriber import');
+  }
+  const resumedAfterLine = run.lineNo;
+
+  const parse = await recordParser(file, format);
+  const rejectsFd = openSync(rejectsFile, 'a');
+  const commit = async (chunk: PreparedChunk) => {
+    const work = async (tx: Queryable) => {
+      await prepareStaging(tx);
+      await loadChunkIntoStaging(tx, chunk.columns);
+      const merge =
+        chunk.columns.lineNos.length > 0
+          ? await mergeStagedChunk(tx, clock.now())
+          : { changed: 0, conflicts: [] };
+      const rejects = [...chunk.rejects, ...merge.conflicts].sort((a, b) => a.lineNo - b.lineNo);
+      const text = rejects
+        .map(
+          (r) =>
+            `${r.lineNo},${csvField(r.reason)},${csvField(chunk.batch.lines[r.lineNo - chunk.batch.firstLineNo] ?? '')}\n`,
+        )
+        .join('');
+      const rejectsBytes = run.rejectsBytes + (text ? writeSync(rejectsFd, text) : 0);
+      const imported = chunk.columns.lineNos.length - merge.conflicts.length;
+      await advanceImportRun(tx, run.runId, {
+        fromOffset: run.byteOffset,
+        toOffset: chunk.batch.endOffset,
+        lineNo: chunk.batch.lastLineNo,
+        imported,
+        rejected: rejects.length,
+        rejectsBytes,
+        now: clock.now(),
+      });
+      return { imported, rejected: rejects.length, rejectsBytes };
+    };
+    const done = options.bulkLoader
+      ? await options.bulkLoader.transaction(work)
+      : await db.transaction(work);
+    run.byteOffset = chunk.batch.endOffset;
+    run.lineNo = chunk.batch.lastLineNo;
+    run.rowsImported += done.imported;
+    run.rowsRejected += done.rejected;
+    run.rejectsBytes = done.rejectsBytes;
+    await options.onProgress?.({
+      bytesDone: run.byteOffset,
+      bytesTotal: identity.fileSize,
+      linesDone: run.lineNo,
+      rowsImported: run.rowsImported,
+      rowsRejected: run.rowsRejected,
+    });
+  };
+
+  try {
+    let pending: Promise<void> | null = null;
+    const batches = readLineBatches(file, {
+      startOffset: run.byteOffset,
+      startLineNo: run.lineNo,
+      batchSize,
+    });
+    for await (const batch of batches) {
+      const chunk = prepareChunk(batch, format, parse);
+      if (pending) await pending;
+      throwIfAborted(options.signal);
+      pending = commit(chunk);
+      // Handled at the next await; this only keeps it from counting as unhandled meanwhile.
+      pending.catch(() => {});
+    }
+    if (pending) await pending;
+    throwIfAborted(options.signal);
+    await finishImportRun(db, run.runId, clock.now());
+  } finally {
+    closeSync(rejectsFd);
+  }
+  log.info(
+    { runId: run.runId, rowsImported: run.rowsImported, rowsRejected: run.rowsRejected },
+    'subscriber import finished',
+  );
+  return summary(run.runId, 'finished', resumedAfterLine, run, rejectsFile);
+}
+
+function summary(
+  runId: string,
+  outcome: ImportSummary['outcome'],
+  resumedAfterLine: number,
+  run: { lineNo: number; rowsImported: number; rowsRejected: number },
+  rejectsFile: string,
+): ImportSummary {
+  return {
+    runId,
+    outcome,
+    resumedAfterLine,
+    linesDone: run.lineNo,
+    rowsImported: run.rowsImported,
+    rowsRejected: run.rowsRejected,
+    rejectsFile,
+  };
+}
+
+function writeNewRejectsFile(path: string, header: string): void {
+  const fd = openSync(path, 'w');
+  writeSync(fd, header);
+  closeSync(fd);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw signal.reason instanceof Error ? signal.reason : new Error('subscriber import aborted');
+  }
+}
+
+async function recordParser(
+  file: string,
+  format: SubscriberFileFormat,
+): Promise<(line: string) => ParsedRecord> {
+  if (format === 'ndjson') return parseNdjsonRecord;
+  const header = await readFirstLine(file);
+  if (header === null)
+    throw new Error(`${file} is empty: a CSV subscriber file starts with a header`);
+  const columns = readCsvHeader(header);
+  return (line) => parseCsvRecord(line, columns);
+}
+
+function prepareChunk(
+  batch: LineBatch,
+  format: SubscriberFileFormat,
+  parse: (line: string) => ParsedRecord,
+): PreparedChunk {
+  const columns = emptyChunkColumns();
+  const rejects: PreparedChunk['rejects'] = [];
+  batch.lines.forEach((line, i) => {
+    const lineNo = batch.firstLineNo + i;
+    if (line.trim() === '' || (format === 'csv' && lineNo === 1)) return; // blank, or the header
+    const parsed = parse(line);
+    if (parsed.ok) pushRecord(columns, lineNo, parsed.record);
+    else rejects.push({ lineNo, reason: parsed.reason });
+  });
+  return { batch, columns, rejects };
+}

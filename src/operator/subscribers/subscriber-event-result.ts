@@ -1,0 +1,70 @@
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { Queryable } from '../../db/port.js';
+import type { SubscriberEvent } from './subscriber-event-schema.js';
+
+/**
+ * Why an event was refused (recorded: a replay gets the same answer) or
+ * failed (not recorded: the sender may retry).
+ */
+export const SUBSCRIBER_EVENT_ERRORS = {
+  OUT_OF_ORDER: 'refused',
+  UNKNOWN_CONTRACT: 'refused',
+  CONTRACT_NOT_OPEN: 'refused',
+  CONTRACT_EXISTS: 'refused',
+  CONTRACT_ALREADY_OPEN: 'refused',
+  CONTRACT_OVERLAP: 'refused',
+  INVALID_EVENT: 'refused',
+  APPLY_FAILED: 'failed',
+  PREVIOUS_EVENT_FAILED: 'failed',
+} as const;
+export type SubscriberEventErrorCode = keyof typeof SUBSCRIBER_EVENT_ERRORS;
+
+export interface SubscriberEventResult {
+  eventId: string;
+  /** applied: the base changed; refused: impossible or out of order, nothing changed; failed: nothing changed, retry. */
+  status: 'applied' | 'refused' | 'failed';
+  /** True when this is the stored answer to an earlier delivery of the same eventId. */
+  duplicate: boolean;
+  code?: SubscriberEventErrorCode;
+  message?: string;
+  /** Contract ids this event ended (contract_terminated, number_ported_out). */
+  endedContractIds?: string[];
+}
+
+/** What a contract-ending event did, for R7 (close register entries, write notices). */
+export interface ContractEndedChange {
+  eventId: string;
+  type: 'contract_terminated' | 'number_ported_out';
+  /** E.164 with plus. */
+  msisdn: string;
+  contractId: string;
+  occurredAt: Date;
+  contractEnd: Date;
+}
+
+/** R7: a change of the user's details calls for re-identification. */
+export interface SubscriberChangedChange {
+  eventId: string;
+  type: 'subscriber_changed';
+  msisdn: string;
+  contractId: string;
+  occurredAt: Date;
+}
+
+export interface ApplySubscriberEventsOptions {
+  clock: Clock;
+  log?: Logger;
+  /** Runs in the event's transaction: what it writes commits or rolls back with the event. */
+  onContractEnded?: (tx: Queryable, change: ContractEndedChange) => Promise<void>;
+  /** Same, for subscriber_changed. */
+  onSubscriberChanged?: (tx: Queryable, change: SubscriberChangedChange) => Promise<void>;
+}
+
+export function refusal(
+  event: SubscriberEvent,
+  code: SubscriberEventErrorCode,
+  message: string,
+): SubscriberEventResult {
+  return { eventId: event.eventId, status: 'refused', duplicate: false, code, message };
+}

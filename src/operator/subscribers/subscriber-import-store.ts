@@ -1,0 +1,263 @@
+import type { Queryable } from '../../db/port.js';
+
+/**
+ * SQL of the bulk import (import-subscribers.ts): the runs table that makes
+ * an import resumable, the per-transaction staging table, and the set-based
+ * merge of one chunk into subscriber_contracts.
+ */
+
+export interface ImportRun {
+  runId: string;
+  status: 'running' | 'finished';
+  byteOffset: number;
+  lineNo: number;
+  rowsImported: number;
+  rowsRejected: number;
+  rejectsBytes: number;
+}
+
+interface ImportRunRow {
+  run_id: string;
+  status: 'running' | 'finished';
+  byte_offset: string;
+  line_no: string;
+  rows_imported: string;
+  rows_rejected: string;
+  rejects_bytes: string;
+}
+
+function toImportRun(row: ImportRunRow): ImportRun {
+  return {
+    runId: row.run_id,
+    status: row.status,
+    byteOffset: Number(row.byte_offset),
+    lineNo: Number(row.line_no),
+    rowsImported: Number(row.rows_imported),
+    rowsRejected: Number(row.rows_rejected),
+    rejectsBytes: Number(row.rejects_bytes),
+  };
+}
+
+/** The latest run of a file with this identity, if any. */
+export async function findLatestImportRun(
+  db: Queryable,
+  identity: { fileSize: number; headHash: string },
+): Promise<ImportRun | null> {
+  const { rows } = await db.query<ImportRunRow>(
+    `SELECT run_id, status, byte_offset, line_no, rows_imported, rows_rejected, rejects_bytes
+     FROM subscriber_import_runs WHERE file_size = $1 AND file_head_hash = $2
+     ORDER BY started_at DESC, run_id DESC LIMIT 1`,
+    [identity.fileSize, identity.headHash],
+  );
+  return rows[0] ? toImportRun(rows[0]) : null;
+}
+
+export async function insertImportRun(
+  db: Queryable,
+  run: {
+    runId: string;
+    filePath: string;
+    fileSize: number;
+    headHash: string;
+    format: 'csv' | 'ndjson';
+    byteOffset: number;
+    lineNo: number;
+    rejectsBytes: number;
+    now: Date;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO subscriber_import_runs (run_id, file_path, file_size, file_head_hash, format, status,
+       byte_offset, line_no, rejects_bytes, started_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $9)`,
+    [
+      run.runId,
+      run.filePath,
+      run.fileSize,
+      run.headHash,
+      run.format,
+      run.byteOffset,
+      run.lineNo,
+      run.rejectsBytes,
+      run.now,
+    ],
+  );
+}
+
+/**
+ * Moves the run past a committed chunk. The `fromOffset` guard makes two
+ * processes importing the same run at once fail instead of double-counting.
+ */
+export async function advanceImportRun(
+  tx: Queryable,
+  runId: string,
+  step: {
+    fromOffset: number;
+    toOffset: number;
+    lineNo: number;
+    imported: number;
+    rejected: number;
+    rejectsBytes: number;
+    now: Date;
+  },
+): Promise<void> {
+  const { rowCount } = await tx.query(
+    `UPDATE subscriber_import_runs SET byte_offset = $3, line_no = $4,
+       rows_imported = rows_imported + $5, rows_rejected = rows_rejected + $6,
+       rejects_bytes = $7, updated_at = $8
+     WHERE run_id = $1 AND byte_offset = $2 AND status = 'running'`,
+    [
+      runId,
+      step.fromOffset,
+      step.toOffset,
+      step.lineNo,
+      step.imported,
+      step.rejected,
+      step.rejectsBytes,
+      step.now,
+    ],
+  );
+  if (rowCount !== 1) {
+    throw new Error(`import run ${runId} was advanced by another process; stopping`);
+  }
+}
+
+export async function finishImportRun(db: Queryable, runId: string, now: Date): Promise<void> {
+  await db.query(
+    `UPDATE subscriber_import_runs SET status = 'finished', finished_at = $2, updated_at = $2
+     WHERE run_id = $1`,
+    [runId, now],
+  );
+}
+
+export const STAGING_COLUMNS =
+  'line_no, msisdn, contract_id, subscriber_type, has_subscriber_data, contract_start, contract_end';
+
+/**
+ * A temporary table per session, emptied at every commit: nothing is logged
+ * to WAL and a crash leaves nothing behind.
+ */
+export async function prepareStaging(tx: Queryable): Promise<void> {
+  await tx.query(
+    `CREATE TEMP TABLE IF NOT EXISTS subscriber_import_staging (
+       line_no bigint NOT NULL, msisdn bigint NOT NULL, contract_id text NOT NULL,
+       subscriber_type text NOT NULL, has_subscriber_data boolean NOT NULL,
+       contract_start timestamptz NOT NULL, contract_end timestamptz
+     ) ON COMMIT DELETE ROWS`,
+  );
+}
+
+/** Multi-row INSERT of a chunk's columns (the path without COPY). */
+export async function insertStagingRows(
+  tx: Queryable,
+  columns: {
+    lineNos: number[];
+    msisdnKeys: string[];
+    contractIds: string[];
+    subscriberTypes: string[];
+    hasSubscriberData: boolean[];
+    contractStarts: string[];
+    contractEnds: Array<string | null>;
+  },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO subscriber_import_staging (${STAGING_COLUMNS})
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::boolean[],
+       $6::timestamptz[], $7::timestamptz[])`,
+    [
+      columns.lineNos,
+      columns.msisdnKeys,
+      columns.contractIds,
+      columns.subscriberTypes,
+      columns.hasSubscriberData,
+      columns.contractStarts,
+      columns.contractEnds,
+    ],
+  );
+}
+
+export interface MergeOutcome {
+  /** Contracts inserted or changed (unchanged and superseded rows are not counted). */
+  changed: number;
+  /** Rows refused by the merge, with their line numbers. */
+  conflicts: Array<{ lineNo: number; reason: string }>;
+}
+
+const OVERLAPS = (a: string, b: string) =>
+  `${a}.contract_start < COALESCE(${b}.contract_end, 'infinity')
+   AND ${b}.contract_start < COALESCE(${a}.contract_end, 'infinity')`;
+
+/**
+ * Merges the staged chunk into subscriber_contracts, set-based:
+ * 1. a later line for the same (msisdn, contractId) supersedes an earlier one
+ *    (the file is a series of upserts);
+ * 2. a row whose period would overlap another contract of the same number —
+ *    already in the base (and not being rewritten by this chunk) or on an
+ *    earlier line of this chunk — is refused: at most one contract is valid
+ *    at any instant (R4), and the partial unique index allows one open one;
+ * 3. upsert, ended contracts first, so a chunk that ends one contract and
+ *    opens the next never has two open at once. Unchanged rows are skipped.
+ * Caller holds the chunk's transaction.
+ */
+export async function mergeStagedChunk(tx: Queryable, now: Date): Promise<MergeOutcome> {
+  await tx.query(
+    `DELETE FROM subscriber_import_staging s USING subscriber_import_staging t
+     WHERE s.msisdn = t.msisdn AND s.contract_id = t.contract_id AND s.line_no < t.line_no`,
+  );
+  // Written as joins, not OR-ed EXISTS subplans (which PostgreSQL runs once
+  // per row, scanning the staging table each time). The base is probed per
+  // distinct number through the primary key: OFFSET 0 keeps the planner from
+  // turning that into a scan of the whole base whatever its statistics say.
+  const { rows: conflicts } = await tx.query<{ line_no: string }>(
+    `WITH base AS MATERIALIZED (
+       SELECT e.* FROM (SELECT DISTINCT msisdn FROM subscriber_import_staging) n
+       CROSS JOIN LATERAL (
+         SELECT msisdn, contract_id, contract_start, contract_end FROM subscriber_contracts e
+         WHERE e.msisdn = n.msisdn OFFSET 0) e
+     ), kept AS (
+       SELECT b.* FROM base b
+       WHERE NOT EXISTS (SELECT 1 FROM subscriber_import_staging r
+                         WHERE r.msisdn = b.msisdn AND r.contract_id = b.contract_id)
+     ), conflicts AS (
+       SELECT c.line_no FROM subscriber_import_staging c
+       JOIN subscriber_import_staging o ON o.msisdn = c.msisdn AND o.contract_id <> c.contract_id
+         AND o.line_no < c.line_no AND ${OVERLAPS('o', 'c')}
+       UNION
+       SELECT c.line_no FROM subscriber_import_staging c
+       JOIN kept e ON e.msisdn = c.msisdn AND e.contract_id <> c.contract_id AND ${OVERLAPS('e', 'c')}
+     )
+     DELETE FROM subscriber_import_staging s USING conflicts WHERE s.line_no = conflicts.line_no
+     RETURNING s.line_no`,
+  );
+  let changed = 0;
+  for (const endedFirst of [true, false]) {
+    const { rowCount } = await tx.query(
+      `INSERT INTO subscriber_contracts (msisdn, contract_id, subscriber_type, has_subscriber_data,
+         contract_start, contract_end, updated_at)
+       SELECT msisdn, contract_id, subscriber_type, has_subscriber_data, contract_start,
+         contract_end, $1
+       FROM subscriber_import_staging WHERE (contract_end IS NOT NULL) = $2
+       ON CONFLICT (msisdn, contract_id) DO UPDATE SET
+         subscriber_type = excluded.subscriber_type,
+         has_subscriber_data = excluded.has_subscriber_data,
+         contract_start = excluded.contract_start,
+         contract_end = excluded.contract_end,
+         end_reason = CASE WHEN excluded.contract_end IS NOT DISTINCT FROM subscriber_contracts.contract_end
+                           THEN subscriber_contracts.end_reason END,
+         updated_at = excluded.updated_at
+       WHERE (subscriber_contracts.subscriber_type, subscriber_contracts.has_subscriber_data,
+              subscriber_contracts.contract_start, subscriber_contracts.contract_end)
+         IS DISTINCT FROM (excluded.subscriber_type, excluded.has_subscriber_data,
+              excluded.contract_start, excluded.contract_end)`,
+      [now, endedFirst],
+    );
+    changed += rowCount;
+  }
+  return {
+    changed,
+    conflicts: conflicts.map((row) => ({
+      lineNo: Number(row.line_no),
+      reason: 'its period overlaps another contract of the same number',
+    })),
+  };
+}

@@ -1,0 +1,11 @@
+export * from './backoff-schedule.js';
+export * from './circuit-breaker.js';
+export type { DeliveryReport } from './deliver-claimed-batch.js';
+export * from './listen-for-outbox.js';
+export * from './outbox-config.js';
+export * from './outbox-metrics.js';
+export * from './outbox-ops-store.js';
+export * from './outbox-report-text.js';
+export * from './outbox-store.js';
+export * from './outbox-types.js';
+export * from './outbox-worker.js';

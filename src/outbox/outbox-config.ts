@@ -1,0 +1,37 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { DEFAULT_BACKOFF_MS } from './backoff-schedule.js';
+
+/**
+ * The `outbox` section a node's config schema may include (the lead wires it
+ * into config-schema.ts). Defaults follow protocol.md §5.
+ */
+export const OutboxConfigSchema = Type.Object(
+  {
+    pollIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1_000 }),
+    concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+    leaseMs: Type.Integer({
+      minimum: 5_000,
+      maximum: 600_000,
+      default: 60_000,
+      description: 'a dead worker’s claims are delivered by another after this',
+    }),
+    maxBatchItems: Type.Integer({ minimum: 1, maximum: 1_000, default: 1_000 }),
+    backoffMs: Type.Array(Type.Integer({ minimum: 1, maximum: 6 * 3_600_000 }), {
+      minItems: 1,
+      default: [...DEFAULT_BACKOFF_MS],
+      description: 'delay after the 1st, 2nd, … failed attempt; the last repeats',
+    }),
+    circuitFailureThreshold: Type.Integer({ minimum: 1, maximum: 1_000, default: 5 }),
+    circuitCoolDownMs: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 60_000 }),
+    deadlineWarnBeforeMs: Type.Integer({
+      minimum: 0,
+      maximum: 24 * 3_600_000,
+      default: 2 * 3_600_000,
+      description: 'raise a compliance alert this long before an undelivered item’s deadline',
+    }),
+    housekeepingIntervalMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type OutboxConfig = Static<typeof OutboxConfigSchema>;
