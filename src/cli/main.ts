@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { isIdbridgeError } from '../core/errors.js';
 import { maskPhoneNumbers } from '../core/mask-phone-numbers.js';
 import { registerKeysCommand } from './commands/keys-command.js';
+import { registerMessengerCommand } from './commands/messenger-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerOperatorCommand } from './commands/operator-command.js';
 import { registerOutboxCommand } from './commands/outbox-command.js';
@@ -15,6 +16,7 @@ const program = new Command()
 
 registerSandboxCommand(program);
 registerOperatorCommand(program);
+registerMessengerCommand(program);
 registerMigrateCommand(program);
 registerRouteCommand(program);
 registerKeysCommand(program);

@@ -43,6 +43,7 @@ export const SandboxConfigSchema = Type.Object(
     host: Type.String({ minLength: 1, default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 7800 }),
     dataDir: Type.String({ minLength: 1, default: '.idbridge/sandbox' }),
+    subscribersPerOperator: Type.Integer({ minimum: 100, maximum: 5_000_000, default: 10_000 }),
   },
   Strict,
 );

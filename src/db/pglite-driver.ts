@@ -58,3 +58,53 @@ export async function wrapPglite(
     close: onClose,
   };
 }
+
+/**
+ * Several databases in one embedded PGlite instance, one schema each — for
+ * the sandbox, where five nodes would otherwise start five WASM Postgres
+ * instances (seconds and hundreds of MB each). PGlite is one connection, so
+ * every query runs in its own short transaction that first sets the
+ * schema (`SET LOCAL search_path`): each node sees only its own tables, at
+ * the price of two extra statements per query, fine at sandbox load.
+ */
+export async function createSharedPgliteDatabases(
+  dataDir: string,
+  schemas: readonly string[],
+): Promise<{ databases: Database[]; close(): Promise<void> }> {
+  await mkdir(dataDir, { recursive: true });
+  const pglite = new PGlite(dataDir);
+  await pglite.waitReady;
+  const run = async <R>(
+    target: Pick<PGlite, 'query'>,
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<R>> => {
+    const res = await target.query<R>(sql, params as unknown[] | undefined);
+    return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+  };
+  const databases = [];
+  for (const name of schemas) {
+    const schema = assertSchemaName(name);
+    await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    const inSchema = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
+      pglite.transaction(async (t) => {
+        await t.exec(`SET LOCAL search_path TO ${schema}`);
+        return fn({
+          query: (sql, params) => run(t, sql, params),
+          exec: async (sql) => {
+            await t.exec(sql);
+          },
+        });
+      });
+    const db: Database = {
+      kind: 'pglite',
+      schema,
+      query: (sql, params) => inSchema((tx) => tx.query(sql, params)),
+      exec: (sql) => inSchema((tx) => tx.exec(sql)),
+      transaction: inSchema,
+      close: async () => {},
+    };
+    databases.push(db);
+  }
+  return { databases, close: () => pglite.close() };
+}

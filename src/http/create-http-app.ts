@@ -14,8 +14,6 @@ export function createHttpApp(options: { bodyLimit?: number } = {}): HttpApp {
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? MAX_BODY_BYTES,
-    // Request ids come from the protocol (requestId, x-correlator), not Fastify.
-    disableRequestLogging: true,
     ajv: {
       customOptions: {
         // Unknown properties are an error, not something to strip (protocol.md §1).

@@ -69,15 +69,17 @@ export function createNodeRuntime(deps: {
         deps.log.error({ err, loop: loop.name }, 'background loop failed; retrying');
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, loop.intervalMs);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
+        const stop = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        // Remove the abort listener when the timer fires, or every pass
+        // would leave one behind on the long-lived signal.
+        const timer = setTimeout(() => {
+          signal.removeEventListener('abort', stop);
+          resolve();
+        }, loop.intervalMs);
+        signal.addEventListener('abort', stop, { once: true });
       });
     }
   };

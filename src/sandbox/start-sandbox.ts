@@ -1,44 +1,70 @@
-import { join } from 'node:path';
-import Fastify from 'fastify';
+import { rm } from 'node:fs/promises';
 import type { Config } from '../config/config-schema.js';
+import { systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { migrate } from '../db/migrator.js';
-import { claimNodeIdentity } from '../db/node-identity-store.js';
-import { createPgliteDatabase } from '../db/pglite-driver.js';
-import type { Database } from '../db/port.js';
-import { registerHealthRoutes } from '../http/health-routes.js';
+import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
+import { type SandboxNetwork, startSandboxNetwork } from './sandbox-network.js';
 
 export interface RunningSandbox {
   url: string;
-  db: Database;
+  network: SandboxNetwork;
+  console: HttpApp;
   stop(): Promise<void>;
 }
 
 /**
- * The sandbox network on embedded databases under `sandbox.dataDir`. For now
- * it is one node with health endpoints; the operator and messenger nodes join
- * it as they are built.
+ * `npm start`: the sandbox network plus its front page on `sandbox.port`.
+ * The data directory is reused on the next start; `reset` wipes it first.
  */
 export async function startSandbox(deps: {
   config: Readonly<Config>;
   log: Logger;
+  reset?: boolean;
 }): Promise<RunningSandbox> {
   const { config, log } = deps;
-  const db = await createPgliteDatabase({ dataDir: join(config.sandbox.dataDir, 'sandbox') });
-  await migrate(db, ['shared']);
-  await claimNodeIdentity(db, 'sandbox', 'sandbox');
-
-  const app = Fastify({ logger: false });
-  registerHealthRoutes(app, { db, node: 'sandbox' });
-  const address = await app.listen({ host: config.sandbox.host, port: config.sandbox.port });
-  log.info({ address }, 'sandbox listening');
-
+  if (deps.reset) await rm(config.sandbox.dataDir, { recursive: true, force: true });
+  const network = await startSandboxNetwork({
+    dataDir: config.sandbox.dataDir,
+    host: config.sandbox.host,
+    basePort: config.sandbox.port,
+    subscribersPerOperator: config.sandbox.subscribersPerOperator,
+    clock: systemClock,
+    log,
+  });
+  const app = createHttpApp();
+  app.get('/health', async () => ({ status: 'ok', node: 'sandbox' }));
+  app.get('/ready', async (_req, reply) => {
+    try {
+      await network.messenger.db.query('SELECT 1');
+      for (const op of network.operators) await op.db.query('SELECT 1');
+      return { status: 'ready', node: 'sandbox' };
+    } catch {
+      return reply
+        .code(503)
+        .send({ status: 503, code: 'UNAVAILABLE', message: 'a sandbox database is unavailable' });
+    }
+  });
+  app.get('/api/nodes', async () => ({
+    messenger: {
+      id: 'tamtam',
+      appUrl: network.messenger.appUrl,
+      partnerUrl: network.messenger.partnerUrl,
+    },
+    operators: network.operators.map((o) => ({
+      id: o.id,
+      name: o.name,
+      partnerUrl: o.partnerUrl,
+      internalUrl: o.internalUrl,
+    })),
+  }));
+  const url = await app.listen({ host: config.sandbox.host, port: config.sandbox.port });
   return {
-    url: address,
-    db,
+    url,
+    network,
+    console: app,
     async stop() {
       await app.close();
-      await db.close();
+      await network.stop();
     },
   };
 }

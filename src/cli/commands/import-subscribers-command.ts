@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.js';
+import { IdbridgeError } from '../../core/errors.js';
 import { migrate } from '../../db/migrator.js';
 import { openDatabase } from '../../db/open-database.js';
 import {
@@ -40,10 +41,10 @@ export function registerImportSubscribersCommand(operatorCommand: Command): void
     .action(async (file: string, opts: ImportSubscribersFlags) => {
       const format = (opts.format ?? formatFromFileName(file)) as SubscriberFileFormat;
       if (format !== 'csv' && format !== 'ndjson')
-        throw new Error('--format must be csv or ndjson');
+        throw new IdbridgeError('INVALID_ARGUMENT', '--format must be csv or ndjson');
       const batchSize = opts.batch === undefined ? undefined : Number(opts.batch);
       if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) {
-        throw new Error('--batch must be a positive integer');
+        throw new IdbridgeError('INVALID_ARGUMENT', '--batch must be a positive integer');
       }
       const { config, log } = createCliContext(opts.config);
       const db = await openDatabase(config.database);

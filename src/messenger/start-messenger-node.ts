@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/config-schema.js';
+import { systemClock } from '../core/clock.js';
+import { IdbridgeError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import { migrate } from '../db/migrator.js';
+import { claimNodeIdentity } from '../db/node-identity-store.js';
+import { openDatabase } from '../db/open-database.js';
+import { loadNodeCredentials } from '../node/node-credentials.js';
+import { createRoutingService, loadRoutingTable } from '../routing/index.js';
+import { createMessengerNode, type MessengerNode } from './create-messenger-node.js';
+
+export const MESSENGER_MIGRATION_SETS = ['shared', 'messenger'];
+
+/** The production entry point of a messenger node. */
+export async function startMessengerNode(
+  config: Readonly<Config>,
+  log: Logger,
+): Promise<{ node: MessengerNode; appUrl: string; partnerUrl: string; stop(): Promise<void> }> {
+  const credentials = loadNodeCredentials(config);
+  if (config.routing.planFiles.length === 0) {
+    throw new IdbridgeError(
+      'CONFIG_INVALID',
+      'routing.planFiles is required: the messenger routes numbers to operators (I5)',
+    );
+  }
+  const smsSecret = readSmsSecret(config);
+  const routing = await createRoutingService({
+    log,
+    load: async () =>
+      (
+        await loadRoutingTable({
+          planFiles: [...config.routing.planFiles],
+          portedFile: config.routing.portedFile,
+          participants: credentials.directory.participants,
+          onWarning: (w) => log.warn({ warning: w }, 'routing data'),
+        })
+      ).table,
+  });
+  const db = await openDatabase(config.database);
+  try {
+    await migrate(db, MESSENGER_MIGRATION_SETS);
+    await claimNodeIdentity(db, 'messenger', credentials.selfId);
+    const node = await createMessengerNode({
+      db,
+      clock: systemClock,
+      ids: newId,
+      log,
+      credentials,
+      config,
+      routing,
+      smsSecret,
+    });
+    const partnerUrl = await node.partnerApp.listen(config.node.partnerListener);
+    const appUrl = await node.appApp.listen(config.node.internalListener);
+    await node.start();
+    return {
+      node,
+      appUrl,
+      partnerUrl,
+      async stop() {
+        await node.stop();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+function readSmsSecret(config: Readonly<Config>): string {
+  if (config.messenger.smsSecret) return config.messenger.smsSecret;
+  const file = config.messenger.smsSecretFile;
+  if (!file)
+    throw new IdbridgeError(
+      'CONFIG_INVALID',
+      'messenger.smsSecret (or messenger.smsSecretFile) is required',
+    );
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < 32)
+    throw new IdbridgeError(
+      'CONFIG_INVALID',
+      `messenger.smsSecretFile ${file} holds fewer than 32 characters`,
+    );
+  return secret;
+}
