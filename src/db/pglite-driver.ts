@@ -35,7 +35,7 @@ export async function wrapPglite(
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> => {
     const res = await target.query<R>(sql, params as unknown[] | undefined);
-    return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+    return { rows: res.rows, rowCount: pgliteRowCount(res) };
   };
 
   return {
@@ -80,7 +80,7 @@ export async function createSharedPgliteDatabases(
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> => {
     const res = await target.query<R>(sql, params as unknown[] | undefined);
-    return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+    return { rows: res.rows, rowCount: pgliteRowCount(res) };
   };
   const databases = [];
   for (const name of schemas) {
@@ -107,4 +107,17 @@ export async function createSharedPgliteDatabases(
     databases.push(db);
   }
   return { databases, close: () => pglite.close() };
+}
+
+/**
+ * node-postgres semantics: the number of rows returned by a query that
+ * returns rows (SELECT, … RETURNING), else the number affected. PGlite
+ * reports `affectedRows: 0` for a SELECT, which would read as "none found".
+ */
+function pgliteRowCount(res: {
+  rows: unknown[];
+  fields: unknown[];
+  affectedRows?: number;
+}): number {
+  return res.fields.length > 0 ? res.rows.length : (res.affectedRows ?? 0);
 }

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from '../core/logger.js';
 import { CORRELATOR_PATTERN, MAX_BODY_BYTES } from '../protocol/schemas/common-schemas.js';
 import { toHttpError } from './to-http-error.js';
 
@@ -10,7 +11,7 @@ export type HttpApp = FastifyInstance;
  * bounded bodies, schemas that reject unknown properties and never coerce
  * types, every error as a CAMARA body, and `x-correlator` validated and echoed.
  */
-export function createHttpApp(options: { bodyLimit?: number } = {}): HttpApp {
+export function createHttpApp(options: { bodyLimit?: number; log?: Logger } = {}): HttpApp {
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? MAX_BODY_BYTES,
@@ -40,8 +41,14 @@ export function createHttpApp(options: { bodyLimit?: number } = {}): HttpApp {
     reply.header('x-correlator', correlator);
   });
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     const { body, retryAfterSeconds } = toHttpError(error);
+    // The client sees a bare 500; the operator of the node sees why.
+    if (body.status >= 500)
+      options.log?.error(
+        { err: error, method: request.method, url: request.url },
+        'request failed',
+      );
     if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
     reply.code(body.status).send(body);
   });

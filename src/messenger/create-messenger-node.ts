@@ -149,7 +149,7 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
   runtime.every('identification retries and deadlines', config.messenger.pollIntervalMs, runDuties);
   runtime.every('sms state purge', 3_600_000, () => purgeSmsState(db, smsDeps));
 
-  const appApp = createHttpApp();
+  const appApp = createHttpApp({ log });
   await registerOpenApi(appApp, {
     title: 'idbridge messenger — app API',
     description:
@@ -170,7 +170,7 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
     });
   });
 
-  const partnerApp = createHttpApp();
+  const partnerApp = createHttpApp({ log });
   await registerOpenApi(partnerApp, {
     title: 'idbridge messenger — partner API',
     description:
@@ -192,6 +192,12 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
       directory: credentials.directory,
       identifier,
       handleNotices: async (operatorId, body) => {
+        // I2/I5: a port-out is re-identified with the operator that serves the
+        // number now, so the routing data is refreshed first (a failed reload
+        // keeps the previous table).
+        if (body.notifications.some((n) => n.type === 'number_ported_out')) {
+          await deps.routing.reload().catch((err) => log.error({ err }, 'routing reload failed'));
+        }
         const result = await handleNotifications(
           { db, clock, ids, identifier, graceMs, onUserChanged, afterUserChanged },
           operatorId,

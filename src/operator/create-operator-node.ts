@@ -98,7 +98,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
   // by an earlier configuration must still be answered in time (R10).
   runtime.every('identification slow path', config.operator.slowPath.pollIntervalMs, runSlowPath);
 
-  const partnerApp = createHttpApp();
+  const partnerApp = createHttpApp({ log });
   await registerOpenApi(partnerApp, {
     title: 'idbridge operator — partner API',
     description:
@@ -131,7 +131,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
     });
   });
 
-  const internalApp = createHttpApp();
+  const internalApp = createHttpApp({ log });
   await registerOpenApi(internalApp, {
     title: 'idbridge operator — internal API',
     description:

@@ -28,6 +28,14 @@ describeEachDriver('database port', (kind) => {
     ]);
   });
 
+  it('counts returned rows for SELECT and affected rows for writes, as node-postgres does', async () => {
+    await db.query("INSERT INTO items (id, name) VALUES (1, 'a'), (2, 'b')");
+    expect((await db.query('SELECT 1 FROM items WHERE id = 1')).rowCount).toBe(1);
+    expect((await db.query('SELECT 1 FROM items WHERE id = 3')).rowCount).toBe(0);
+    expect((await db.query("UPDATE items SET name = 'c'")).rowCount).toBe(2);
+    expect((await db.query('DELETE FROM items WHERE id = 1 RETURNING id')).rowCount).toBe(1);
+  });
+
   it('returns timestamps as Dates on both drivers', async () => {
     await db.query('INSERT INTO items VALUES (1, $1, $2)', ['x', new Date('2026-11-28T09:00:00Z')]);
     const { rows } = await db.query<{ at: Date }>('SELECT at FROM items');

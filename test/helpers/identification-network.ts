@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import { newId } from '../../src/core/ids.js';
-import { createSilentLogger } from '../../src/core/logger.js';
+import { createLogger, createSilentLogger } from '../../src/core/logger.js';
 import { migrate } from '../../src/db/migrator.js';
 import type { Database, DriverKind } from '../../src/db/port.js';
 import {
@@ -46,7 +46,16 @@ export interface OperatorUnderTest {
 export interface IdentificationNetwork {
   clock: ManualClock;
   net: TestNetwork;
-  messenger: { node: MessengerNode; db: Database; appUrl: string; routing: RoutingService };
+  messenger: {
+    node: MessengerNode;
+    db: Database;
+    appUrl: string;
+    routing: RoutingService;
+    /** Switches the messenger's partner port off (operators cannot reach it) and on. */
+    network: { up(): Promise<void>; down(): Promise<void> };
+  };
+  /** Records in the portability snapshot that `msisdn` is now served by `operatorId` (routing reloads on demand). */
+  portNumber(msisdn: string, operatorId: 'mts' | 'megafon'): Promise<void>;
   operators: Record<string, OperatorUnderTest>;
   /** Calls the messenger's app API with its bearer credential. */
   app<T = Record<string, unknown>>(
@@ -159,7 +168,7 @@ export async function startIdentificationNetwork(
     db: messengerDb,
     clock,
     ids: newId,
-    log: createSilentLogger(),
+    log: process.env.IDBRIDGE_TEST_LOG ? createLogger({ level: 'warn' }) : createSilentLogger(),
     credentials: net.credentials('tamtam'),
     config: testConfig({
       messenger: { devOutboxReadable: true, graceSeconds: 3600, ...options.messengerConfig },
@@ -167,7 +176,9 @@ export async function startIdentificationNetwork(
     routing,
     smsSecret: MESSENGER_SMS_SECRET,
   });
-  await messengerNode.partnerApp.listen({ host: '127.0.0.1', port: net.ports.tamtam! });
+  const messengerInnerPort = await freePort();
+  await messengerNode.partnerApp.listen({ host: '127.0.0.1', port: messengerInnerPort });
+  const messengerNetwork = await createTcpSwitch(net.ports.tamtam!, messengerInnerPort);
   const appUrl = await messengerNode.appApp.listen({ host: '127.0.0.1', port: 0 });
 
   const app = async <T>(method: string, path: string, body?: unknown) => {
@@ -186,7 +197,14 @@ export async function startIdentificationNetwork(
   return {
     clock,
     net,
-    messenger: { node: messengerNode, db: messengerDb, appUrl, routing },
+    messenger: { node: messengerNode, db: messengerDb, appUrl, routing, network: messengerNetwork },
+    async portNumber(msisdn, operatorId) {
+      const owner = operatorId === 'mts' ? 'mMTS,01' : 'mMEGAFON,02';
+      await appendFile(
+        portedFile,
+        `${msisdn.replace('+7', '')},${owner},D77,77,2026-01-01T00:00:00+03:00,0\n`,
+      );
+    },
     operators,
     app,
     async settle() {
@@ -200,6 +218,7 @@ export async function startIdentificationNetwork(
       }
     },
     async close() {
+      await messengerNetwork.down();
       await messengerNode.stop();
       await messengerDb.close();
       for (const op of Object.values(operators)) {

@@ -40,12 +40,32 @@ export async function handleNotifications(
   for (const notice of notifications) {
     const outcome = await deps.db.transaction(async (tx) => {
       const now = deps.clock.now();
+      // Seen before (even if the code has since been replaced): acknowledge again.
       const seen = await tx.query('SELECT 1 FROM received_notices WHERE notification_id = $1', [
         notice.notificationId,
       ]);
       if (seen.rowCount > 0) return { ack: true as const };
       const user = await findUserByCode(tx, notice.identificationCode, { lock: true });
       if (!user || user.operatorId !== operatorId) return { ack: false as const };
+      // Recorded first: of two deliveries of one notice racing, the second
+      // waits on this row's key, then finds it and only acknowledges.
+      const recorded = await tx.query(
+        `INSERT INTO received_notices
+           (notification_id, operator_id, type, code, user_id, occurred_at, due_by, received_at, action)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'none')
+         ON CONFLICT (notification_id) DO NOTHING`,
+        [
+          notice.notificationId,
+          operatorId,
+          notice.type,
+          notice.identificationCode,
+          user.userId,
+          notice.occurredAt,
+          notice.dueBy,
+          now,
+        ],
+      );
+      if (recorded.rowCount === 0) return { ack: true as const };
 
       let action = 'none';
       let requestId: string | null = null;
@@ -74,22 +94,12 @@ export async function handleNotifications(
         });
         await deps.onUserChanged(tx, { user: changed, cause: notice.type });
       }
-      await tx.query(
-        `INSERT INTO received_notices
-           (notification_id, operator_id, type, code, user_id, occurred_at, due_by, received_at, action)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
+      if (action !== 'none') {
+        await tx.query('UPDATE received_notices SET action = $2 WHERE notification_id = $1', [
           notice.notificationId,
-          operatorId,
-          notice.type,
-          notice.identificationCode,
-          user.userId,
-          notice.occurredAt,
-          notice.dueBy,
-          now,
           action,
-        ],
-      );
+        ]);
+      }
       return { ack: true as const, userId: user.userId, requestId };
     });
     if (outcome.ack) response.acknowledged.push(notice.notificationId);
