@@ -8,12 +8,23 @@ import { msisdnToKey } from '../subscribers/subscriber-msisdn.js';
 /** R7: every messenger in the register must be notified within one day. */
 export const NOTICE_DEADLINE_MS = 24 * HOUR_MS;
 
+export interface ContractChange {
+  /** Names the cause; with messenger and code it forms the notice's dedupe key. */
+  eventId: string;
+  type: NotificationType;
+  msisdn: string;
+  contractId: string;
+  occurredAt: Date;
+}
+
 /**
- * Closes every open register entry of a contract and writes one notice per
- * entry into the outbox — inside the caller's transaction, the same one that
- * ends the contract (R7, protocol.md §5), so a contract never ends without
- * its notices and a notice is never sent for a contract that did not end.
- * `dueBy` = occurredAt + 24 h. Returns how many notices were written.
+ * Closes every open register entry of the given contracts and writes one
+ * notice per entry into the outbox — inside the caller's transaction, the
+ * same one that ends the contracts (R7, protocol.md §5), so a contract never
+ * ends without its notices and a notice is never sent for a contract that did
+ * not end. `dueBy` = occurredAt + 24 h. Set-based: two statements whatever
+ * the number of contracts (a bulk import may end thousands at once).
+ * Returns how many notices were written.
  *
  * Concurrency: the UPDATE … RETURNING takes each entry exactly once even if
  * two transactions race (the loser finds no open entries); dedupe keys make
@@ -22,25 +33,32 @@ export const NOTICE_DEADLINE_MS = 24 * HOUR_MS;
 export async function writeContractNotices(
   tx: Queryable,
   deps: { ids: IdGenerator; now: Date },
-  change: {
-    eventId: string;
-    type: NotificationType;
-    msisdn: string;
-    contractId: string;
-    occurredAt: Date;
-  },
+  changes: ContractChange | readonly ContractChange[],
 ): Promise<number> {
-  const { rows } = await tx.query<{ messenger_id: string; code: string }>(
-    `UPDATE register_entries SET closed_at = $3, close_reason = $4
-     WHERE msisdn = $1 AND contract_id = $2 AND closed_at IS NULL
-     RETURNING messenger_id, code`,
-    [msisdnToKey(change.msisdn), change.contractId, change.occurredAt, change.type],
+  const list: readonly ContractChange[] = Array.isArray(changes)
+    ? changes
+    : [changes as ContractChange];
+  if (list.length === 0) return 0;
+  const { rows } = await tx.query<{ messenger_id: string; code: string; n: number }>(
+    `UPDATE register_entries e SET closed_at = c.occurred_at::timestamptz, close_reason = c.type
+     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[])
+       AS c(msisdn, contract_id, occurred_at, type, n)
+     WHERE e.msisdn = c.msisdn AND e.contract_id = c.contract_id AND e.closed_at IS NULL
+     RETURNING e.messenger_id, e.code, c.n`,
+    [
+      list.map((c) => msisdnToKey(c.msisdn)),
+      list.map((c) => c.contractId),
+      list.map((c) => c.occurredAt.toISOString()),
+      list.map((c) => c.type),
+      list.map((_, n) => n),
+    ],
   );
   if (rows.length === 0) return 0;
-  const dueBy = new Date(change.occurredAt.getTime() + NOTICE_DEADLINE_MS);
   await enqueueOutbox(
     tx,
     rows.map((row) => {
+      const change = list[row.n] as ContractChange;
+      const dueBy = new Date(change.occurredAt.getTime() + NOTICE_DEADLINE_MS);
       const payload: Notification = {
         notificationId: deps.ids(),
         type: change.type,
@@ -59,4 +77,27 @@ export async function writeContractNotices(
     { now: deps.now, newId: deps.ids },
   );
   return rows.length;
+}
+
+/**
+ * R7 for a subscriber-file import: contracts the file ends are notified as
+ * terminations, in the import chunk's transaction. The dedupe key is the
+ * contract and its end, so re-importing the same file adds no notice.
+ */
+export async function writeNoticesForImportedEnds(
+  tx: Queryable,
+  deps: { ids: IdGenerator; now: Date },
+  ended: ReadonlyArray<{ msisdn: string; contractId: string; contractEnd: Date }>,
+): Promise<void> {
+  await writeContractNotices(
+    tx,
+    deps,
+    ended.map((e) => ({
+      eventId: `import:${e.msisdn}:${e.contractId}:${e.contractEnd.toISOString()}`,
+      type: 'contract_terminated' as const,
+      msisdn: e.msisdn,
+      contractId: e.contractId,
+      occurredAt: e.contractEnd,
+    })),
+  );
 }

@@ -22,6 +22,7 @@ import { type LineBatch, readFirstLine, readLineBatches } from './read-line-batc
 import { identifySubscriberFile } from './subscriber-file-identity.js';
 import {
   advanceImportRun,
+  type ContractEndedByImport,
   findLatestImportRun,
   finishImportRun,
   insertImportRun,
@@ -60,6 +61,11 @@ export interface ImportSubscribersOptions {
   /** After every committed chunk; a throw stops the import (the chunk stays committed). */
   onProgress?: (progress: ImportProgress) => void | Promise<void>;
   ids?: IdGenerator;
+  /**
+   * R7: contracts the file ends, in the chunk's transaction — the node closes
+   * their register entries and writes the notices here.
+   */
+  onContractsEnded?: (tx: Queryable, ended: ContractEndedByImport[]) => Promise<void>;
 }
 
 export interface ImportSummary {
@@ -168,7 +174,7 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
       await loadChunkIntoStaging(tx, chunk.columns);
       const merge =
         chunk.columns.lineNos.length > 0
-          ? await mergeStagedChunk(tx, clock.now())
+          ? await mergeStagedChunk(tx, clock.now(), options.onContractsEnded)
           : { changed: 0, conflicts: [] };
       const rejects = [...chunk.rejects, ...merge.conflicts].sort((a, b) => a.lineNo - b.lineNo);
       const text = rejects

@@ -199,7 +199,18 @@ const OVERLAPS = (a: string, b: string) =>
  *    opens the next never has two open at once. Unchanged rows are skipped.
  * Caller holds the chunk's transaction.
  */
-export async function mergeStagedChunk(tx: Queryable, now: Date): Promise<MergeOutcome> {
+/** A contract that was open and that this chunk ends (R7: its messengers must be told). */
+export interface ContractEndedByImport {
+  msisdn: string;
+  contractId: string;
+  contractEnd: Date;
+}
+
+export async function mergeStagedChunk(
+  tx: Queryable,
+  now: Date,
+  onContractsEnded?: (tx: Queryable, ended: ContractEndedByImport[]) => Promise<void>,
+): Promise<MergeOutcome> {
   await tx.query(
     `DELETE FROM subscriber_import_staging s USING subscriber_import_staging t
      WHERE s.msisdn = t.msisdn AND s.contract_id = t.contract_id AND s.line_no < t.line_no`,
@@ -229,6 +240,17 @@ export async function mergeStagedChunk(tx: Queryable, now: Date): Promise<MergeO
      DELETE FROM subscriber_import_staging s USING conflicts WHERE s.line_no = conflicts.line_no
      RETURNING s.line_no`,
   );
+  // Open contracts this chunk ends, read before the upsert changes them.
+  const ended = onContractsEnded
+    ? (
+        await tx.query<{ msisdn: string; contract_id: string; contract_end: Date }>(
+          `SELECT s.msisdn::text AS msisdn, s.contract_id, s.contract_end
+           FROM subscriber_import_staging s
+           JOIN subscriber_contracts c ON c.msisdn = s.msisdn AND c.contract_id = s.contract_id
+           WHERE s.contract_end IS NOT NULL AND c.contract_end IS NULL`,
+        )
+      ).rows
+    : [];
   let changed = 0;
   for (const endedFirst of [true, false]) {
     const { rowCount } = await tx.query(
@@ -252,6 +274,16 @@ export async function mergeStagedChunk(tx: Queryable, now: Date): Promise<MergeO
       [now, endedFirst],
     );
     changed += rowCount;
+  }
+  if (onContractsEnded && ended.length > 0) {
+    await onContractsEnded(
+      tx,
+      ended.map((r) => ({
+        msisdn: `+${r.msisdn}`,
+        contractId: r.contract_id,
+        contractEnd: new Date(r.contract_end),
+      })),
+    );
   }
   return {
     changed,

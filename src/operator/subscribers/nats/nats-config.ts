@@ -16,8 +16,9 @@ import { type Static, Type } from '@sinclair/typebox';
  * `subject` (and `deadLetterSubject`, when set) for development and the
  * sandbox. The durable pull consumer is always ensured by us.
  *
- * Redelivery: a message whose apply failed is nak-ed with a delay of
- * `retryDelayMs · 2^(delivery−1)`, capped at `maxRetryDelayMs`. When it
+ * Redelivery: a message whose apply failed is returned to the server after
+ * `retryDelayMs · 2^(delivery−1)`, capped at `maxRetryDelayMs` (held by the
+ * consumer, kept alive, then nak-ed, so that order holds). When it
  * fails on its `maxDeliver`-th delivery it is published to
  * `deadLetterSubject` (if set, and then terminated) or terminated with an
  * error log naming its event ids. Terminated messages stay in the stream;
@@ -50,8 +51,8 @@ export const NatsConsumerConfigSchema = Type.Object(
     pullExpiresMs: Type.Integer({
       minimum: 1_000,
       maximum: 300_000,
-      default: 10_000,
-      description: 'how long one pull request waits for messages',
+      default: 5_000,
+      description: 'how long one pull request waits for messages; bounds the time to stop',
     }),
     ackWaitMs: Type.Integer({
       minimum: 500,

@@ -1,11 +1,5 @@
-import {
-  type Consumer,
-  type JetStreamClient,
-  type JsMsg,
-  jetstream,
-  jetstreamManager,
-} from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
+import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Clock } from '../../../core/clock.js';
 import type { Logger } from '../../../core/logger.js';
 import type { SubscriberEventResult } from '../subscriber-event-result.js';
@@ -14,7 +8,11 @@ import { connectNats } from './connect-nats.js';
 import { ensureNatsConsumer } from './ensure-nats-consumer.js';
 import type { NatsConsumerConfig } from './nats-config.js';
 import { createNatsConsumerStats, type NatsConsumerStats } from './nats-consumer-stats.js';
-import { parseSubscriberEventMessage } from './parse-subscriber-event-message.js';
+import {
+  createMessageHandler,
+  keepAliveIntervalMs,
+  retryDelayMs,
+} from './handle-subscriber-event-message.js';
 
 export interface NatsSubscriberEventConsumerOptions {
   config: NatsConsumerConfig;
@@ -38,37 +36,41 @@ export interface NatsSubscriberEventConsumer {
   readonly done: Promise<void>;
 }
 
-type Outcome = { kind: 'settled' } | { kind: 'retry'; delayMs: number };
-
 /**
  * Consumes BSS subscriber events from a JetStream durable pull consumer.
  *
- * - At least once, made exactly-once in effect by `apply`'s idempotency on
+ * - At least once, exactly once in effect through `apply`'s idempotency on
  *   eventId: a message is acked only after `apply` resolved (committed); a
  *   crash before the ack means a redelivery that `apply` answers as a
  *   duplicate.
- * - Invalid messages (not JSON, not a SubscriberEvent or batch) are
- *   terminated with the reason logged: no retry, and they block nothing.
- * - Results `applied` and `refused` (out of order, impossible — final and
- *   recorded) are acked; a `failed` result or a throw naks the message with
- *   a growing delay, up to `maxDeliver` (then dead-letter or terminate).
- * - Order: messages of one pull are applied one after another in stream
- *   order. After a failure the rest of that pull is returned unapplied
- *   (nak with the same delay), the consumer waits that delay and then pulls
- *   one message at a time until an apply succeeds; JetStream hands out
- *   redeliveries before new messages, so a number's later event does not
- *   overtake the failed one. Should it happen anyway (several processes on
- *   one durable), applySubscriberEvents refuses the older event OUT_OF_ORDER
- *   and the log says so. Strict per-number order across instances needs one
- *   active consumer per durable.
+ * - Invalid messages (not JSON, not a SubscriberEvent or `{events:[...]}`)
+ *   are terminated with the reason logged: no retry, and they block nothing.
+ * - Results `applied` and `refused` (out of order, impossible: final and
+ *   recorded) are acked. A `failed` result or a throw sends the message back
+ *   for redelivery after a growing delay, until `maxDeliver` (then
+ *   dead-letter or terminate; see nats-config.ts).
+ * - Order: the messages of one pull are applied one after another in stream
+ *   order. After a failure the rest of the pull is held unapplied; when the
+ *   pull has ended and the retry delay has passed, the held messages are
+ *   nak-ed in stream order, each confirmed by the server, and the consumer
+ *   pulls one message at a time until an apply succeeds. JetStream serves
+ *   nak-ed messages before new ones, so no later event of a number overtakes
+ *   a failed one. (A server-side nak delay would not give that: messages
+ *   arriving meanwhile would go first.) With several processes on one
+ *   durable the order is no longer guaranteed; applySubscriberEvents then
+ *   refuses an older event OUT_OF_ORDER and the log says so.
+ * - Stop (abort or `stop()`): the message in hand is finished, messages
+ *   already delivered are nak-ed for the next consumer; takes at most about
+ *   `pullExpiresMs` (a pull request cannot be cancelled, and naks sent
+ *   while it is open would be delivered to it again).
  *
- * Concurrency: one in-flight apply per consumer. Several instances may share
- * the durable (each message goes to one of them).
+ * Concurrency: one apply in flight per consumer. Several instances may share
+ * the durable; each message goes to one of them.
  */
 export async function startNatsSubscriberEventConsumer(
   options: NatsSubscriberEventConsumerOptions,
 ): Promise<NatsSubscriberEventConsumer> {
-  const { config, clock, log, apply } = options;
+  const { config, log } = options;
   const nc = await connectNats(config);
   try {
     await ensureNatsConsumer(await jetstreamManager(nc), config, log);
@@ -78,23 +80,12 @@ export async function startNatsSubscriberEventConsumer(
   }
   const js = jetstream(nc);
   const counters = createNatsConsumerStats();
+  const handleMessage = createMessageHandler({ ...options, js, counters });
   const stopping = new AbortController();
   const onOuterAbort = () => stopping.abort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (options.signal?.aborted) stopping.abort();
-  void watchConnection();
-
-  async function watchConnection(): Promise<void> {
-    for await (const status of nc.status()) {
-      if (status.type === 'disconnect') {
-        counters.connected = false;
-        log.warn({ server: status.server }, 'NATS disconnected; reconnecting');
-      } else if (status.type === 'reconnect') {
-        counters.connected = true;
-        log.info({ server: status.server }, 'NATS reconnected');
-      }
-    }
-  }
+  void watchConnection(nc, counters, log);
 
   async function run(): Promise<void> {
     let consumer: Consumer | null = null;
@@ -103,161 +94,55 @@ export async function startNatsSubscriberEventConsumer(
     while (!stopping.signal.aborted) {
       try {
         if (consumer === null) {
+          // After an error the consumer may have been deleted: recreate it.
           if (errorStreak > 0) await ensureNatsConsumer(await jetstreamManager(nc), config, log);
           consumer = await js.consumers.get(config.stream, config.durable);
         }
-        const retryAfterMs = await pullOnce(consumer, probing ? 1 : config.batchSize);
+        probing = await pullOnce(consumer, probing ? 1 : config.batchSize);
         errorStreak = 0;
-        if (retryAfterMs === null) {
-          probing = false;
-        } else {
-          probing = true;
-          // A little longer than the nak delay, so the server has put the
-          // deferred messages back in its redelivery queue before we pull.
-          await sleep(retryAfterMs + Math.min(500, 50 + retryAfterMs / 10), stopping.signal);
-        }
       } catch (err) {
         if (stopping.signal.aborted) break;
         consumer = null;
         errorStreak += 1;
         counters.pullErrors += 1;
         log.warn({ err, stream: config.stream, durable: config.durable }, 'NATS pull failed');
-        await sleep(retryDelay(errorStreak), stopping.signal);
+        await sleep(retryDelayMs(config, errorStreak), stopping.signal);
       }
     }
   }
 
-  /** Returns the delay to wait when a message failed, else null. */
-  async function pullOnce(consumer: Consumer, max: number): Promise<number | null> {
+  /** One pull request, read to its end. Answers whether an apply failed. */
+  async function pullOnce(consumer: Consumer, max: number): Promise<boolean> {
     const messages = await consumer.fetch({ max_messages: max, expires: config.pullExpiresMs });
-    const stopPull = () => messages.stop();
-    stopping.signal.addEventListener('abort', stopPull, { once: true });
-    let deferMs: number | null = null;
+    const held: JsMsg[] = [];
+    let failedAt: number | null = null;
+    let delayMs = 0;
+    const keepHeld = setInterval(() => {
+      for (const m of held) m.working();
+    }, keepAliveIntervalMs(config));
     try {
       for await (const msg of messages) {
         counters.messagesReceived += 1;
-        if (stopping.signal.aborted || deferMs !== null) {
-          // Not applied: back to the server (at once when stopping, so
-          // another instance or our restart takes it without waiting).
-          msg.nak(deferMs ?? undefined);
-          counters.messagesDeferred += 1;
+        if (held.length > 0 || stopping.signal.aborted) {
+          held.push(msg);
           continue;
         }
         const outcome = await handleMessage(msg);
         if (outcome.kind === 'retry') {
-          deferMs = outcome.delayMs;
-          messages.stop();
+          held.push(msg);
+          failedAt = Date.now();
+          delayMs = outcome.delayMs;
         }
       }
+      if (failedAt !== null) {
+        await sleep(failedAt + delayMs - Date.now(), stopping.signal);
+      }
     } finally {
-      stopping.signal.removeEventListener('abort', stopPull);
+      clearInterval(keepHeld);
+      await returnToServer(nc, held, log);
+      counters.messagesDeferred += held.length - (failedAt === null ? 0 : 1);
     }
-    return deferMs;
-  }
-
-  async function handleMessage(msg: JsMsg): Promise<Outcome> {
-    const seq = msg.seq;
-    const parsed = parseSubscriberEventMessage(msg.data);
-    if (!parsed.ok) {
-      log.warn({ seq, reason: parsed.reason }, 'invalid subscriber event message terminated');
-      msg.term(parsed.reason);
-      counters.messagesInvalid += 1;
-      return { kind: 'settled' };
-    }
-    const eventIds = parsed.events.map((e) => e.eventId);
-    // A long batch must not outlive the ack wait and be redelivered meanwhile.
-    const keepAlive = setInterval(() => msg.working(), Math.max(250, config.ackWaitMs / 2));
-    let failure: string | null = null;
-    try {
-      const results = await apply(parsed.events);
-      failure = countResults(results, seq);
-    } catch (err) {
-      log.error({ err, seq, eventIds }, 'applying subscriber events threw');
-      failure = `apply threw: ${(err as Error).message}`;
-    } finally {
-      clearInterval(keepAlive);
-    }
-    if (failure === null) {
-      await acknowledge(msg);
-      return { kind: 'settled' };
-    }
-    counters.applyFailures += 1;
-    const delivery = msg.info.deliveryCount;
-    if (delivery >= config.maxDeliver) return giveUp(msg, eventIds, failure);
-    const delayMs = retryDelay(delivery);
-    log.warn({ seq, eventIds, delivery, delayMs, failure }, 'subscriber events failed; redelivery');
-    msg.nak(delayMs);
-    return { kind: 'retry', delayMs };
-  }
-
-  /** Counts the results; answers why the message failed, or null. */
-  function countResults(results: SubscriberEventResult[], seq: number): string | null {
-    const failedCodes: string[] = [];
-    for (const r of results) {
-      if (r.status === 'failed') {
-        failedCodes.push(r.code ?? 'failed');
-        continue;
-      }
-      if (r.duplicate) counters.eventsDuplicate += 1;
-      else if (r.status === 'applied') counters.eventsApplied += 1;
-      else {
-        counters.eventsRefused += 1;
-        // Final and recorded by apply: acked, but worth a look.
-        log.warn({ seq, eventId: r.eventId, code: r.code }, 'subscriber event refused');
-      }
-    }
-    if (failedCodes.length === 0) counters.lastAppliedAt = clock.now();
-    return failedCodes.length === 0 ? null : `failed: ${failedCodes.join(', ')}`;
-  }
-
-  async function acknowledge(msg: JsMsg): Promise<void> {
-    try {
-      // Wait for the server's confirmation, so a stop right after does not
-      // lose the ack (a lost ack only means a harmless duplicate delivery).
-      await msg.ackAck();
-      counters.messagesAcked += 1;
-      counters.lastAckedStreamSequence = msg.seq;
-    } catch (err) {
-      log.warn({ err, seq: msg.seq }, 'ack not confirmed; the message may come again');
-    }
-  }
-
-  async function giveUp(msg: JsMsg, eventIds: string[], failure: string): Promise<Outcome> {
-    const delivery = msg.info.deliveryCount;
-    if (config.deadLetterSubject !== undefined) {
-      const h = headers();
-      h.set('Idbridge-Failure', failure.slice(0, 500));
-      h.set('Idbridge-Source-Stream', config.stream);
-      h.set('Idbridge-Source-Subject', msg.subject);
-      h.set('Idbridge-Source-Sequence', String(msg.seq));
-      h.set('Idbridge-Deliveries', String(delivery));
-      try {
-        // msgID: a second attempt after a lost publish ack is de-duplicated.
-        await js.publish(config.deadLetterSubject, msg.data, {
-          headers: h,
-          msgID: `${config.stream}:${msg.seq}`,
-        });
-      } catch (err) {
-        const delayMs = retryDelay(delivery);
-        log.error({ err, seq: msg.seq, eventIds }, 'dead-letter publish failed; redelivery');
-        msg.nak(delayMs);
-        return { kind: 'retry', delayMs };
-      }
-    }
-    msg.term(`failed ${delivery} times: ${failure}`.slice(0, 500));
-    counters.messagesGivenUp += 1;
-    log.error(
-      { seq: msg.seq, eventIds, delivery, failure, deadLetterSubject: config.deadLetterSubject },
-      config.deadLetterSubject === undefined
-        ? 'subscriber events failed maxDeliver times; message terminated'
-        : 'subscriber events failed maxDeliver times; message dead-lettered',
-    );
-    return { kind: 'settled' };
-  }
-
-  function retryDelay(attempt: number): number {
-    const exponent = Math.min(Math.max(attempt - 1, 0), 30);
-    return Math.min(config.retryDelayMs * 2 ** exponent, config.maxRetryDelayMs);
+    return failedAt !== null;
   }
 
   const done = run()
@@ -279,9 +164,43 @@ export async function startNatsSubscriberEventConsumer(
   };
 }
 
+/**
+ * Naks the messages in stream order, waiting for the server to confirm each
+ * one, so they are back in its redelivery queue before our next pull.
+ */
+async function returnToServer(nc: NatsConnection, held: JsMsg[], log: Logger): Promise<void> {
+  for (const msg of held) {
+    // The JsMsg interface hides the ack subject; the implementation has it.
+    const reply = (msg as unknown as { reply?: string }).reply;
+    try {
+      if (!reply) throw new Error('no ack subject');
+      await nc.request(reply, '-NAK', { timeout: 5_000 });
+    } catch (err) {
+      log.warn({ err, seq: msg.seq }, 'nak not confirmed; the message comes back after ackWait');
+      msg.nak();
+    }
+  }
+}
+
+async function watchConnection(
+  nc: NatsConnection,
+  counters: NatsConsumerStats,
+  log: Logger,
+): Promise<void> {
+  for await (const status of nc.status()) {
+    if (status.type === 'disconnect') {
+      counters.connected = false;
+      log.warn({ server: status.server }, 'NATS disconnected; reconnecting');
+    } else if (status.type === 'reconnect') {
+      counters.connected = true;
+      log.info({ server: status.server }, 'NATS reconnected');
+    }
+  }
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
+    if (signal.aborted || ms <= 0) return resolve();
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
