@@ -47,7 +47,7 @@ export const NotificationsResponse = Type.Object(
       Type.Object(
         {
           notificationId: Uuid,
-          code: Type.Union([Type.Literal('UNKNOWN_CODE'), Type.Literal('INVALID')]),
+          code: Type.Literal('UNKNOWN_CODE'),
         },
         Closed,
       ),
