@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { SmsConfigSchema } from '../messenger/sms/sms-config.js';
+import { NatsConsumerConfigSchema } from '../operator/subscribers/nats/nats-config.js';
 import { OutboxConfigSchema } from '../outbox/outbox-config.js';
 
 /**
@@ -136,6 +137,7 @@ export const OperatorConfigSchema = Type.Object(
       },
       Strict,
     ),
+    nats: NatsConsumerConfigSchema,
   },
   Strict,
 );

@@ -3,7 +3,7 @@ import type { Config } from '../config/config-schema.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { Database } from '../db/port.js';
+import type { Database, Queryable } from '../db/port.js';
 import { applyBearerAuth } from '../http/bearer-auth.js';
 import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
 import { registerHealthRoutes } from '../http/health-routes.js';
@@ -21,9 +21,12 @@ import {
   checkPendingIdentifications,
   sweepOverdueIdentifications,
 } from './identification/slow-path.js';
-import { writeContractNotices } from './notices/write-contract-notices.js';
+import { type ContractChange, writeContractNotices } from './notices/write-contract-notices.js';
 import { createOperatorMetrics } from './operator-metrics.js';
 import { createOperatorOutboxTransport } from './operator-outbox-transport.js';
+import { applySubscriberEvents } from './subscribers/apply-subscriber-events.js';
+import type { SubscriberEventResult } from './subscribers/subscriber-event-result.js';
+import type { SubscriberEvent } from './subscribers/subscriber-event-schema.js';
 
 export interface OperatorNodeDeps {
   db: Database;
@@ -44,6 +47,8 @@ export interface OperatorNode {
   internalApp: HttpApp;
   runtime: NodeRuntime;
   registry: Registry;
+  /** Applies BSS events (internal API and NATS consumer share it). */
+  applyEvents(events: SubscriberEvent[]): Promise<SubscriberEventResult[]>;
   /** One pass of the slow path: BSS checks, then the 20-minute sweeper. */
   runSlowPath(): Promise<{ checked: number; swept: number }>;
   /** Starts background work (listeners are the caller's: see `listenOperatorNode`). */
@@ -131,6 +136,24 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
     });
   });
 
+  /**
+   * BSS events, from the internal API or NATS: R7 — ending a contract closes
+   * its register entries and writes the notices in the event's transaction.
+   */
+  const applyEvents = async (events: SubscriberEvent[]) => {
+    const notices = async (tx: Queryable, change: ContractChange) => {
+      await writeContractNotices(tx, { ids, now: clock.now() }, change);
+    };
+    const results = await applySubscriberEvents(db, events, {
+      clock,
+      log,
+      onContractEnded: notices,
+      onSubscriberChanged: notices,
+    });
+    runtime.outbox.wake();
+    return results;
+  };
+
   const internalApp = createHttpApp({ log });
   await registerOpenApi(internalApp, {
     title: 'idbridge operator — internal API',
@@ -143,23 +166,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
   );
   await internalApp.register(async (scope) => {
     applyBearerAuth(scope, credentials.internalToken);
-    registerOperatorInternalRoutes(scope, {
-      db,
-      clock,
-      log,
-      metrics,
-      afterCommit: () => runtime.outbox.wake(),
-      hooks: {
-        // R7: ending a contract closes its register entries and writes the
-        // notices in the event's own transaction.
-        onContractEnded: async (tx, change) => {
-          await writeContractNotices(tx, { ids, now: clock.now() }, change);
-        },
-        onSubscriberChanged: async (tx, change) => {
-          await writeContractNotices(tx, { ids, now: clock.now() }, change);
-        },
-      },
-    });
+    registerOperatorInternalRoutes(scope, { metrics, applyEvents });
   });
 
   return {
@@ -168,6 +175,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
     runtime,
     registry,
     runSlowPath,
+    applyEvents,
     async start() {
       started = true;
       await runtime.start();

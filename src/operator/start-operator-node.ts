@@ -8,6 +8,7 @@ import { openDatabase } from '../db/open-database.js';
 import { loadNodeCredentials } from '../node/node-credentials.js';
 import { createOperatorNode, type OperatorNode } from './create-operator-node.js';
 import { createHttpBssChecker } from './identification/http-bss-checker.js';
+import { startNatsSubscriberEventConsumer } from './subscribers/nats/start-nats-subscriber-event-consumer.js';
 
 export const OPERATOR_MIGRATION_SETS = ['shared', 'operator'];
 
@@ -46,11 +47,21 @@ export async function startOperatorNode(
     const partnerUrl = await node.partnerApp.listen(config.node.partnerListener);
     const internalUrl = await node.internalApp.listen(config.node.internalListener);
     await node.start();
+    // The same events from a bus, for operators whose BSS publishes to NATS.
+    const nats = config.operator.nats.enabled
+      ? await startNatsSubscriberEventConsumer({
+          config: config.operator.nats,
+          clock: systemClock,
+          log,
+          apply: (events) => node.applyEvents(events),
+        })
+      : undefined;
     return {
       node,
       partnerUrl,
       internalUrl,
       async stop() {
+        await nats?.stop();
         await node.stop();
         await db.close();
       },

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logger.js';
-import type { Database } from '../../db/port.js';
 import type { OperatorMetrics } from '../operator-metrics.js';
-import { applySubscriberEvents } from '../subscribers/apply-subscriber-events.js';
-import type { ApplySubscriberEventsOptions } from '../subscribers/subscriber-event-result.js';
-import { SubscriberEventBatch } from '../subscribers/subscriber-event-schema.js';
+import type { SubscriberEventResult } from '../subscribers/subscriber-event-result.js';
+import {
+  type SubscriberEvent,
+  SubscriberEventBatch,
+} from '../subscribers/subscriber-event-schema.js';
 
 /**
  * The BSS-facing internal API (nodes.md): never mounted on the partner
@@ -14,12 +13,9 @@ import { SubscriberEventBatch } from '../subscribers/subscriber-event-schema.js'
 export function registerOperatorInternalRoutes(
   app: FastifyInstance,
   deps: {
-    db: Database;
-    clock: Clock;
-    log: Logger;
     metrics: OperatorMetrics;
-    hooks: Pick<ApplySubscriberEventsOptions, 'onContractEnded' | 'onSubscriberChanged'>;
-    afterCommit: () => void;
+    /** Applies events with the node's R7 hooks (the same path the NATS consumer takes). */
+    applyEvents: (events: SubscriberEvent[]) => Promise<SubscriberEventResult[]>;
   },
 ): void {
   app.post(
@@ -33,11 +29,7 @@ export function registerOperatorInternalRoutes(
     },
     async (request) => {
       const { events } = request.body as SubscriberEventBatch;
-      const results = await applySubscriberEvents(deps.db, events, {
-        clock: deps.clock,
-        log: deps.log,
-        ...deps.hooks,
-      });
+      const results = await deps.applyEvents(events);
       for (const [i, r] of results.entries()) {
         if (!r.duplicate)
           deps.metrics.subscriberEvents.inc({
@@ -45,7 +37,6 @@ export function registerOperatorInternalRoutes(
             status: r.status,
           });
       }
-      deps.afterCommit();
       return { results };
     },
   );

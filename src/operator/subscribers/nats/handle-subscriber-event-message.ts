@@ -29,7 +29,9 @@ export interface MessageHandlerDeps {
  * `+TERM` that carries one, which would leave the message pending for ever.
  * The reason goes to the log instead.
  */
-export function createMessageHandler(deps: MessageHandlerDeps): (msg: JsMsg) => Promise<MessageOutcome> {
+export function createMessageHandler(
+  deps: MessageHandlerDeps,
+): (msg: JsMsg) => Promise<MessageOutcome> {
   const { config, clock, log, js, counters, apply } = deps;
 
   return async function handleMessage(msg) {

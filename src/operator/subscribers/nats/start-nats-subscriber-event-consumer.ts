@@ -6,13 +6,13 @@ import type { SubscriberEventResult } from '../subscriber-event-result.js';
 import type { SubscriberEvent } from '../subscriber-event-schema.js';
 import { connectNats } from './connect-nats.js';
 import { ensureNatsConsumer } from './ensure-nats-consumer.js';
-import type { NatsConsumerConfig } from './nats-config.js';
-import { createNatsConsumerStats, type NatsConsumerStats } from './nats-consumer-stats.js';
 import {
   createMessageHandler,
   keepAliveIntervalMs,
   retryDelayMs,
 } from './handle-subscriber-event-message.js';
+import type { NatsConsumerConfig } from './nats-config.js';
+import { createNatsConsumerStats, type NatsConsumerStats } from './nats-consumer-stats.js';
 
 export interface NatsSubscriberEventConsumerOptions {
   config: NatsConsumerConfig;
