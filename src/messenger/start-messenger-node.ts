@@ -52,8 +52,8 @@ export async function startMessengerNode(
       routing,
       smsSecret,
     });
-    const partnerUrl = await node.partnerApp.listen(config.node.partnerListener);
-    const appUrl = await node.appApp.listen(config.node.internalListener);
+    const partnerUrl = await node.partnerApp.listen({ ...config.node.partnerListener });
+    const appUrl = await node.appApp.listen({ ...config.node.internalListener });
     await node.start();
     return {
       node,

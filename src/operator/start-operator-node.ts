@@ -44,8 +44,8 @@ export async function startOperatorNode(
         ? createHttpBssChecker({ url: checkerUrl, timeoutMs: config.node.requestTimeoutMs })
         : undefined,
     });
-    const partnerUrl = await node.partnerApp.listen(config.node.partnerListener);
-    const internalUrl = await node.internalApp.listen(config.node.internalListener);
+    const partnerUrl = await node.partnerApp.listen({ ...config.node.partnerListener });
+    const internalUrl = await node.internalApp.listen({ ...config.node.internalListener });
     await node.start();
     // The same events from a bus, for operators whose BSS publishes to NATS.
     const nats = config.operator.nats.enabled
