@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { assertSchemaName, type Database, type Queryable, type QueryResult } from './port.js';
 
@@ -27,12 +28,31 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
   // next query gets a fresh connection.
   pool.on('error', () => {});
 
+  // Named prepared statements: PostgreSQL parses and plans each statement
+  // once per connection instead of on every call — measured to halve the
+  // server's CPU per identification (bench/operator-identify). Only
+  // parameterized statements are named; the cap bounds memory should any SQL
+  // be built dynamically. (Needs session pooling: PgBouncer in transaction
+  // mode must be ≥ 1.21 with prepared-statement support.)
+  const names = new Map<string, string>();
+  const statementName = (sql: string): string | undefined => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < 2000) {
+      name = `idb_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+      names.set(sql, name);
+    }
+    return name;
+  };
+
   const run = async <R>(
     client: pg.Pool | pg.PoolClient,
     sql: string,
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> => {
-    const res = await client.query(sql, params as unknown[] | undefined);
+    const name = params && params.length > 0 ? statementName(sql) : undefined;
+    const res = name
+      ? await client.query({ name, text: sql, values: params as unknown[] })
+      : await client.query(sql, params as unknown[] | undefined);
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   };
 
