@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { SmsConfigSchema } from '../messenger/sms/sms-config.js';
+import { WebhookConfigSchema } from '../messenger/webhooks/webhook-config.js';
 import { NatsConsumerConfigSchema } from '../operator/subscribers/nats/nats-config.js';
 import { OutboxConfigSchema } from '../outbox/outbox-config.js';
 
@@ -167,6 +168,7 @@ export const MessengerConfigSchema = Type.Object(
       description: 'serve the development SMS outbox on the app API (sandbox only)',
     }),
     pollIntervalMs: Type.Integer({ minimum: 10, default: 1000 }),
+    webhooks: WebhookConfigSchema,
   },
   Strict,
 );

@@ -1,4 +1,5 @@
 import { appendFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
@@ -10,6 +11,7 @@ import {
   createMessengerNode,
   type MessengerNode,
 } from '../../src/messenger/create-messenger-node.js';
+import { createMessengerWebhooks } from '../../src/messenger/webhooks/index.js';
 import { createOperatorNode, type OperatorNode } from '../../src/operator/create-operator-node.js';
 import type { BssVerdict } from '../../src/operator/identification/slow-path.js';
 import { OPERATOR_MIGRATION_SETS } from '../../src/operator/start-operator-node.js';
@@ -22,6 +24,7 @@ import { createTcpSwitch } from './tcp-switch.js';
 import { createTestDatabase } from './test-database.js';
 import { createTestNetwork, freePort, type TestNetwork, testConfig } from './test-network.js';
 
+export const WEBHOOK_SECRET = `whsec_${Buffer.from('test-webhook-secret-0123456789ab').toString('base64')}`;
 export const MESSENGER_SMS_SECRET = 'test-sms-secret-0123456789abcdef0123456789';
 
 const PLAN = [
@@ -57,6 +60,11 @@ export interface IdentificationNetwork {
   /** Records in the portability snapshot that `msisdn` is now served by `operatorId` (routing reloads on demand). */
   portNumber(msisdn: string, operatorId: 'mts' | 'megafon'): Promise<void>;
   operators: Record<string, OperatorUnderTest>;
+  /** Webhooks the messenger's backend received. */
+  webhooks: Array<{
+    headers: Record<string, unknown>;
+    body: { type: string; data: { userId: string } };
+  }>;
   /** Calls the messenger's app API with its bearer credential. */
   app<T = Record<string, unknown>>(
     method: string,
@@ -164,7 +172,29 @@ export async function startIdentificationNetwork(
         })
       ).table,
   });
+  // The messenger's own backend: receives Standard Webhooks.
+  const webhooks: Array<{
+    headers: Record<string, unknown>;
+    body: { type: string; data: { userId: string } };
+  }> = [];
+  const backend = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      webhooks.push({
+        headers: req.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+  const backendPort = (backend.address() as { port: number }).port;
   const messengerNode = await createMessengerNode({
+    ...createMessengerWebhooks(
+      { url: `http://127.0.0.1:${backendPort}/hooks`, secret: WEBHOOK_SECRET, timeoutMs: 5000 },
+      { clock, newId },
+    ),
     db: messengerDb,
     clock,
     ids: newId,
@@ -206,6 +236,7 @@ export async function startIdentificationNetwork(
       );
     },
     operators,
+    webhooks,
     app,
     async settle() {
       for (let round = 0; round < 3; round++) {
@@ -218,6 +249,7 @@ export async function startIdentificationNetwork(
       }
     },
     async close() {
+      await new Promise((resolve) => backend.close(resolve));
       await messengerNetwork.down();
       await messengerNode.stop();
       await messengerDb.close();

@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE_MS } from '../../src/core/clock.js';
 import { listAttemptsOfUser } from '../../src/messenger/identification/attempt-store.js';
 import { listTransitions } from '../../src/messenger/users/user-store.js';
+import { verifyWebhook } from '../../src/messenger/webhooks/index.js';
 import { listEntriesOfNumber } from '../../src/operator/register/register-store.js';
 import {
   type IdentificationNetwork,
   startIdentificationNetwork,
+  WEBHOOK_SECRET,
 } from '../helpers/identification-network.js';
 import { TEST_DRIVERS } from '../helpers/test-database.js';
 
@@ -105,6 +107,17 @@ for (const kind of TEST_DRIVERS) {
       ]);
       const [attempt] = await listAttemptsOfUser(n.messenger.db, res.body.user.userId);
       expect(attempt).toMatchObject({ state: 'answered', result: 'confirmed', operatorId: 'mts' });
+      // The backend hears of it by a signed webhook (Standard Webhooks).
+      await n.messenger.node.runtime.outbox.drain();
+      const hook = n.webhooks.find((w) => w.body.data.userId === res.body.user.userId);
+      expect(hook?.body.type).toBe('user.identified');
+      const verified = verifyWebhook({
+        secret: WEBHOOK_SECRET,
+        headers: hook!.headers as Record<string, string>,
+        body: JSON.stringify(hook!.body),
+        now: n.clock.now(),
+      });
+      expect(verified.ok).toBe(true);
     });
 
     it('signs the number in again without a new operator call (sign-in is not registration)', async () => {

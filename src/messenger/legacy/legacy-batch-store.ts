@@ -1,0 +1,170 @@
+import type { Queryable } from '../../db/port.js';
+import type { BatchIdentificationRequest } from '../../protocol/schemas/index.js';
+
+export interface UnappliedBatch {
+  batchId: string;
+  operatorId: string;
+  itemCount: number;
+}
+
+/** Batches planned or sent but not applied, oldest first. */
+export async function listUnappliedBatches(db: Queryable): Promise<UnappliedBatch[]> {
+  const { rows } = await db.query<{ batch_id: string; operator_id: string; item_count: number }>(
+    `SELECT batch_id, operator_id, item_count FROM legacy_batches
+     WHERE state <> 'applied' ORDER BY planned_at, batch_id`,
+  );
+  return rows.map((r) => ({
+    batchId: r.batch_id,
+    operatorId: r.operator_id,
+    itemCount: r.item_count,
+  }));
+}
+
+/** Per operator: batches and users in all, and how many are applied (progress). */
+export async function batchTotalsByOperator(
+  db: Queryable,
+): Promise<
+  Map<string, { batches: number; batchesDone: number; users: number; usersDone: number }>
+> {
+  const { rows } = await db.query<{
+    operator_id: string;
+    batches: string;
+    batches_done: string;
+    users: string;
+    users_done: string;
+  }>(
+    `SELECT operator_id, count(*) AS batches,
+            count(*) FILTER (WHERE state = 'applied') AS batches_done,
+            coalesce(sum(item_count), 0) AS users,
+            coalesce(sum(item_count) FILTER (WHERE state = 'applied'), 0) AS users_done
+     FROM legacy_batches GROUP BY operator_id ORDER BY operator_id`,
+  );
+  return new Map(
+    rows.map((r) => [
+      r.operator_id,
+      {
+        batches: Number(r.batches),
+        batchesDone: Number(r.batches_done),
+        users: Number(r.users),
+        usersDone: Number(r.users_done),
+      },
+    ]),
+  );
+}
+
+/**
+ * The batch's request body, rebuilt from what planning stored: the same
+ * items in the same order with the same codes every time, so a re-send is
+ * the identical body the operator's idempotency expects.
+ */
+export async function readBatchRequest(
+  db: Queryable,
+  batchId: string,
+): Promise<BatchIdentificationRequest> {
+  const { rows } = await db.query<{
+    request_id: string;
+    msisdn: string;
+    code: string;
+    user_since: string;
+  }>(
+    `SELECT lu.request_id, u.msisdn, lu.code, to_char(u.legacy_user_since, 'YYYY-MM-DD') AS user_since
+     FROM legacy_users lu JOIN users u ON u.user_id = lu.user_id
+     WHERE lu.batch_id = $1 AND lu.status = 'planned'
+     ORDER BY lu.request_id`,
+    [batchId],
+  );
+  return {
+    batchId,
+    items: rows.map((r) => ({
+      requestId: r.request_id,
+      msisdn: r.msisdn,
+      identificationCode: r.code,
+      userSince: r.user_since,
+    })),
+  };
+}
+
+/**
+ * Records that the batch is going out (before the request, so a crash
+ * leaves it `sent`); returns false when it is already applied.
+ */
+export async function markBatchSending(
+  db: Queryable,
+  batchId: string,
+  now: Date,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE legacy_batches SET state = 'sent', sent_at = coalesce(sent_at, $2), send_count = send_count + 1
+     WHERE batch_id = $1 AND state <> 'applied'`,
+    [batchId, now],
+  );
+  return rowCount === 1;
+}
+
+export async function recordBatchError(
+  db: Queryable,
+  batchId: string,
+  message: string,
+): Promise<void> {
+  await db.query('UPDATE legacy_batches SET last_error = $2 WHERE batch_id = $1', [
+    batchId,
+    message.slice(0, 1000),
+  ]);
+}
+
+/** Locks the batch row; false when it is already applied (a concurrent or earlier apply won). */
+export async function lockBatchForApply(tx: Queryable, batchId: string): Promise<boolean> {
+  const { rows } = await tx.query<{ state: string }>(
+    'SELECT state FROM legacy_batches WHERE batch_id = $1 FOR UPDATE',
+    [batchId],
+  );
+  return rows[0] !== undefined && rows[0].state !== 'applied';
+}
+
+/**
+ * Stores the per-item outcomes: confirmed → matched; NUMBER_REASSIGNED →
+ * reassigned; NO_SUBSCRIBER_DATA → no_subscriber_data; NOT_SERVED → back to
+ * waiting for one re-route (not_served when it already was re-routed).
+ */
+export async function recordBatchOutcomes(
+  tx: Queryable,
+  input: {
+    batchId: string;
+    operatorId: string;
+    requestIds: string[];
+    results: string[];
+    reasons: Array<string | null>;
+    now: Date;
+  },
+): Promise<Array<{ userId: string; status: string; code: string }>> {
+  const { rows } = await tx.query<{ user_id: string; status: string; code: string }>(
+    `UPDATE legacy_users lu SET
+       status = CASE
+         WHEN r.result = 'confirmed' THEN 'matched'
+         WHEN r.reason = 'NUMBER_REASSIGNED' THEN 'reassigned'
+         WHEN r.reason = 'NO_SUBSCRIBER_DATA' THEN 'no_subscriber_data'
+         WHEN r.reason = 'NOT_SERVED' AND lu.not_served_by IS NULL THEN 'waiting'
+         WHEN r.reason = 'NOT_SERVED' THEN 'not_served'
+       END,
+       not_served_by = CASE WHEN r.reason = 'NOT_SERVED' THEN $5 ELSE lu.not_served_by END,
+       decided_at = $6
+     FROM unnest($2::uuid[], $3::text[], $4::text[]) AS r(request_id, result, reason)
+     WHERE lu.batch_id = $1 AND lu.request_id = r.request_id AND lu.status = 'planned'
+     RETURNING lu.user_id, lu.status, lu.code`,
+    [input.batchId, input.requestIds, input.results, input.reasons, input.operatorId, input.now],
+  );
+  return rows.map((r) => ({ userId: r.user_id, status: r.status, code: r.code }));
+}
+
+export async function markBatchApplied(
+  tx: Queryable,
+  batchId: string,
+  now: Date,
+  evidence: unknown,
+): Promise<void> {
+  await tx.query(
+    `UPDATE legacy_batches SET state = 'applied', applied_at = $2, evidence = $3::jsonb, last_error = NULL
+     WHERE batch_id = $1`,
+    [batchId, now, JSON.stringify(evidence ?? null)],
+  );
+}

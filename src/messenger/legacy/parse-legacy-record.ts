@@ -1,0 +1,113 @@
+import { isIdbridgeError } from '../../core/errors.js';
+import { normalizeMsisdn } from '../../routing/index.js';
+
+export type LegacyFileFormat = 'csv' | 'ndjson';
+
+/** A line of a legacy user file, read and checked. */
+export type LegacyRecord =
+  | { ok: true; userRef: string; msisdn: string; userSince: string }
+  | { ok: false; userRef: string | null; reason: 'INVALID_NUMBER' | 'INVALID_RECORD' };
+
+export type LegacyRecordParser = (line: string) => LegacyRecord | null;
+
+const USER_REF_MAX = 128;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})/;
+const NUMBER_KEYS = ['number', 'msisdn', 'phone'];
+
+/**
+ * A parser for one file: CSV needs its header line (columns `userRef`,
+ * `number` (or `msisdn`/`phone`), `userSince`, in any order, names
+ * case-insensitive); NDJSON takes the same keys. The number is kept as typed
+ * in the file and normalized here (`8 (916) 123-45-67` → `+79161234567`);
+ * one that is not a phone number is INVALID_NUMBER. `userSince` is the date
+ * the user joined (YYYY-MM-DD, or a date-time whose date part is taken).
+ * Blank lines give null. Pure.
+ */
+export function createLegacyRecordParser(
+  format: LegacyFileFormat,
+  csvHeader: string | null,
+): LegacyRecordParser {
+  if (format === 'ndjson') return (line) => (line.trim() === '' ? null : parseNdjson(line));
+  const columns = splitCsvLine(csvHeader ?? '').map((c) => c.trim().toLowerCase());
+  const at = (names: string[]) => columns.findIndex((c) => names.includes(c));
+  const ref = at(['userref', 'user_ref']);
+  const num = at(NUMBER_KEYS);
+  const since = at(['usersince', 'user_since']);
+  if (ref < 0 || num < 0 || since < 0) {
+    throw new Error('the CSV header must name the columns userRef, number and userSince');
+  }
+  return (line) => {
+    if (line.trim() === '') return null;
+    const fields = splitCsvLine(line);
+    return checkRecord(fields[ref], fields[num], fields[since]);
+  };
+}
+
+function parseNdjson(line: string): LegacyRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, userRef: null, reason: 'INVALID_RECORD' };
+  }
+  if (typeof value !== 'object' || value === null) {
+    return { ok: false, userRef: null, reason: 'INVALID_RECORD' };
+  }
+  const o = value as Record<string, unknown>;
+  const text = (v: unknown) =>
+    typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+  const number = NUMBER_KEYS.map((k) => text(o[k])).find((v) => v !== undefined);
+  return checkRecord(text(o.userRef), number, text(o.userSince));
+}
+
+function checkRecord(
+  rawRef: string | undefined,
+  rawNumber: string | undefined,
+  rawSince: string | undefined,
+): LegacyRecord {
+  const userRef = rawRef?.trim() ?? '';
+  if (userRef === '' || userRef.length > USER_REF_MAX) {
+    return { ok: false, userRef: null, reason: 'INVALID_RECORD' };
+  }
+  const userSince = calendarDate(rawSince?.trim() ?? '');
+  if (!userSince) return { ok: false, userRef, reason: 'INVALID_RECORD' };
+  try {
+    return { ok: true, userRef, msisdn: normalizeMsisdn(rawNumber ?? ''), userSince };
+  } catch (err) {
+    if (isIdbridgeError(err)) return { ok: false, userRef, reason: 'INVALID_NUMBER' };
+    throw err;
+  }
+}
+
+/** YYYY-MM-DD of a real calendar day, or null. */
+function calendarDate(text: string): string | null {
+  const m = DATE.exec(text);
+  if (!m) return null;
+  const date = `${m[1]}-${m[2]}-${m[3]}`;
+  const t = Date.parse(`${date}T00:00:00Z`);
+  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== date) return null;
+  return date;
+}
+
+/** RFC 4180 fields of one line: commas separate, double quotes quote, "" escapes. */
+export function splitCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else field += ch;
+  }
+  fields.push(field);
+  return fields;
+}

@@ -1,0 +1,129 @@
+import type { Clock } from '../../core/clock.js';
+import type { IdGenerator } from '../../core/ids.js';
+import type { Database } from '../../db/port.js';
+import type { DirectoryIndex } from '../../node/directory.js';
+import type { RoutingService } from '../../routing/index.js';
+import type { CodeGenerator } from '../identification/identification-code.js';
+import {
+  assignPlannedItems,
+  lockOpenBatches,
+  lockWaitingLegacyUsers,
+  settleUnplanned,
+  upsertPlannedBatches,
+} from './legacy-plan-store.js';
+import { suspendLegacyUsers } from './legacy-user-transitions.js';
+
+export interface PlanLegacyDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  newCode: CodeGenerator;
+  routing: RoutingService;
+  directory: DirectoryIndex;
+}
+
+export interface PlanResult {
+  planned: number;
+  unroutable: number;
+  notServed: number;
+}
+
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Routes every waiting legacy user (I5) and assigns it to a batch for its
+ * operator, `chunk` users per transaction. Each batch gets its batchId, and
+ * each item its requestId and identification code (R5, I3), stored before
+ * anything is sent, so a re-send after a crash is byte-for-byte the same
+ * request. Batches fill up to `batchSize` across chunks; a batch is never
+ * changed once sent.
+ *
+ * Users no operator serves are settled here: `unroutable` (routing reason
+ * kept), or `not_served` when a second route after NOT_SERVED finds no other
+ * operator. Both are suspended for re-identification as new users (R9).
+ *
+ * Concurrency: one planner at a time per messenger (the reconcile command);
+ * waiting rows are locked while planned.
+ */
+export async function planLegacyBatches(
+  deps: PlanLegacyDeps,
+  options: { batchSize: number; chunk: number; graceMs: number },
+): Promise<PlanResult> {
+  const { db, clock, ids } = deps;
+  const total: PlanResult = { planned: 0, unroutable: 0, notServed: 0 };
+  let after = NO_USER;
+  for (;;) {
+    const step = await db.transaction(async (tx) => {
+      const users = await lockWaitingLegacyUsers(tx, after, options.chunk);
+      if (users.length === 0) return null;
+      const open = new Map<string, { batchId: string; operatorId: string; itemCount: number }>();
+      for (const b of await lockOpenBatches(tx, options.batchSize)) open.set(b.operatorId, b);
+      const touched = new Map<string, { batchId: string; operatorId: string; itemCount: number }>();
+      const items = {
+        userIds: [] as string[],
+        operatorIds: [] as string[],
+        batchIds: [] as string[],
+        requestIds: [] as string[],
+        codes: [] as string[],
+      };
+      const settled = {
+        userIds: [] as string[],
+        statuses: [] as string[],
+        failures: [] as string[],
+      };
+      for (const user of users) {
+        const route = deps.routing.lookup(user.msisdn);
+        const operatorId = route.found ? route.participantId : undefined;
+        const isOperator =
+          operatorId !== undefined && deps.directory.get(operatorId)?.role === 'operator';
+        if (!isOperator || operatorId === user.notServedBy) {
+          const failure = !route.found
+            ? route.reason
+            : isOperator
+              ? 'NOT_SERVED'
+              : 'NOT_AN_OPERATOR';
+          settled.userIds.push(user.userId);
+          // After NOT_SERVED, any failure of the second route means "not served".
+          settled.statuses.push(user.notServedBy ? 'not_served' : 'unroutable');
+          settled.failures.push(failure);
+          continue;
+        }
+        let batch = open.get(operatorId);
+        if (!batch || batch.itemCount >= options.batchSize) {
+          batch = { batchId: ids(), operatorId, itemCount: 0 };
+          open.set(operatorId, batch);
+        }
+        batch.itemCount += 1;
+        touched.set(batch.batchId, batch);
+        items.userIds.push(user.userId);
+        items.operatorIds.push(operatorId);
+        items.batchIds.push(batch.batchId);
+        items.requestIds.push(ids());
+        items.codes.push(deps.newCode());
+      }
+      const now = clock.now();
+      await upsertPlannedBatches(tx, [...touched.values()], now);
+      await assignPlannedItems(tx, items);
+      await settleUnplanned(tx, settled, now);
+      await suspendLegacyUsers(tx, ids, {
+        userIds: settled.userIds,
+        reasons: settled.statuses.map((s, i) =>
+          s === 'not_served' ? 'NOT_SERVED' : `UNROUTABLE:${settled.failures[i]}`,
+        ),
+        now,
+        graceUntil: new Date(now.getTime() + options.graceMs),
+      });
+      return {
+        last: users[users.length - 1]?.userId ?? after,
+        planned: items.userIds.length,
+        unroutable: settled.statuses.filter((s) => s === 'unroutable').length,
+        notServed: settled.statuses.filter((s) => s === 'not_served').length,
+      };
+    });
+    if (!step) return total;
+    after = step.last;
+    total.planned += step.planned;
+    total.unroutable += step.unroutable;
+    total.notServed += step.notServed;
+  }
+}

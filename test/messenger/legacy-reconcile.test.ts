@@ -1,0 +1,202 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import type { Database } from '../../src/db/port.js';
+import {
+  importLegacyUsers,
+  type OperatorProgress,
+  readLegacySummary,
+  reconcileLegacyUsers,
+} from '../../src/messenger/legacy/index.js';
+import { describeEachDriver } from '../helpers/test-database.js';
+import { type LegacyNetwork, startLegacyNetwork } from './legacy-network.js';
+import {
+  expectedSummary,
+  plantedPorts,
+  seedPlantedOperators,
+  writePlantedCsv,
+} from './legacy-planted-mix.js';
+
+/** Issue 8's size: 100,000 legacy users across four operators (about a minute on PGlite here). */
+const FULL_SIZE = 100_000;
+/** The crash tests: many small batches, so a stop lands midway. */
+const RESUME_SIZE = 8_000;
+const RESUME_BATCH = 250;
+const GRACE_MS = 7 * 24 * 3600 * 1000;
+const SLOW = 900_000;
+
+describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
+  let network: LegacyNetwork | undefined;
+  afterEach(async () => {
+    await network?.close();
+    network = undefined;
+  });
+
+  /** A network holding the planted mix of `size` users, imported and not yet reconciled. */
+  async function plantedNetwork(size: number): Promise<LegacyNetwork> {
+    const n = await startLegacyNetwork(kind, { ported: plantedPorts(size, 15) });
+    network = n;
+    await seedPlantedOperators(n, size);
+    const file = join(await mkdtemp(join(tmpdir(), 'idbridge-legacy-users-')), 'users.csv');
+    await writePlantedCsv(file, size);
+    const imported = await importLegacyUsers({ ...n.deps, file, chunkLines: 20_000 });
+    expect(imported.imported).toBe(size - size / 20);
+    // c 16: the numbers moved after the routing snapshot was loaded (stale until a reload).
+    await n.port(plantedPorts(size, 16));
+    return n;
+  }
+
+  async function batchDecisionsAtOperators(n: LegacyNetwork): Promise<number> {
+    let total = 0;
+    for (const op of Object.values(n.operators)) {
+      const { rows } = await op.db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM idempotent_requests WHERE request_key LIKE 'batch:%'`,
+      );
+      total += Number(rows[0]?.n);
+    }
+    return total;
+  }
+
+  async function openRegisterEntries(n: LegacyNetwork): Promise<number> {
+    let total = 0;
+    for (const op of Object.values(n.operators)) {
+      const { rows } = await op.db.query<{ n: string }>(
+        'SELECT count(*) AS n FROM register_entries WHERE closed_at IS NULL',
+      );
+      total += Number(rows[0]?.n);
+    }
+    return total;
+  }
+
+  async function usersByState(db: Database): Promise<Record<string, number>> {
+    const { rows } = await db.query<{ state: string; n: string }>(
+      'SELECT state, count(*) AS n FROM users GROUP BY state',
+    );
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
+  it(
+    `reconciles ${FULL_SIZE.toLocaleString('en-US')} users across four operators with every summary count exactly right`,
+    async () => {
+      const n = await plantedNetwork(FULL_SIZE);
+      const progress: OperatorProgress[][] = [];
+      const summary = await reconcileLegacyUsers(n.deps, {
+        graceMs: GRACE_MS,
+        onProgress: (p) => progress.push(p),
+      });
+      const expected = expectedSummary(FULL_SIZE);
+      expect(summary).toMatchObject(expected);
+      expect(summary.batchResends).toBe(0);
+      // Every batch was sent exactly once and decided once at its operator.
+      expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
+      expect(n.batchPosts.length).toBe(summary.batches);
+      expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
+      // Confirmed users are identified with the code the operator registered (I3).
+      expect(await openRegisterEntries(n)).toBe(expected.matched);
+      const { rows: identified } = await n.messengerDb.query<{ code: string; operator_id: string }>(
+        `SELECT identification_code AS code, operator_id FROM users WHERE state = 'identified'`,
+      );
+      for (const [id, op] of Object.entries(n.operators)) {
+        const codes = identified.filter((u) => u.operator_id === id).map((u) => u.code);
+        const { rows } = await op.db.query<{ n: string }>(
+          'SELECT count(*) AS n FROM register_entries WHERE closed_at IS NULL AND code = ANY($1::text[])',
+          [codes],
+        );
+        expect(Number(rows[0]?.n)).toBe(codes.length);
+      }
+      // The others are suspended for re-identification as new users (R9).
+      expect(await usersByState(n.messengerDb)).toEqual({
+        identified: expected.matched,
+        suspended:
+          expected.reassigned +
+          expected.noSubscriberData +
+          expected.notServed +
+          expected.unroutable,
+      });
+      // Progress was reported per operator and ends complete.
+      const last = progress.at(-1) ?? [];
+      expect(last.map((p) => p.operatorId).sort()).toEqual(['beeline', 'megafon', 'mts', 't2']);
+      for (const p of last) expect(p.batchesDone).toBe(p.batches);
+      // A second run has nothing left to send.
+      const again = await reconcileLegacyUsers(n.deps, { graceMs: GRACE_MS });
+      expect(again).toEqual(summary);
+      expect(n.batchPosts.length).toBe(summary.batches);
+    },
+    SLOW,
+  );
+
+  it(
+    'resumes after an abort midway without sending any batch twice',
+    async () => {
+      const n = await plantedNetwork(RESUME_SIZE);
+      const stop = new AbortController();
+      let applied = 0;
+      await expect(
+        reconcileLegacyUsers(n.deps, {
+          graceMs: GRACE_MS,
+          batchSize: RESUME_BATCH,
+          signal: stop.signal,
+          onProgress: (p) => {
+            applied = p.reduce((s, x) => s + x.batchesDone, 0);
+            if (applied >= 10) stop.abort(new Error('Ctrl-C'));
+          },
+        }),
+      ).rejects.toThrow('Ctrl-C');
+      const midway = await readLegacySummary(n.messengerDb);
+      expect(midway.pending).toBeGreaterThan(0);
+      const sentBefore = n.batchPosts.length;
+      expect(sentBefore).toBeGreaterThanOrEqual(10);
+      expect(sentBefore).toBeLessThan(midway.batches);
+
+      const summary = await reconcileLegacyUsers(n.deps, {
+        graceMs: GRACE_MS,
+        batchSize: RESUME_BATCH,
+      });
+      expect(summary).toMatchObject(expectedSummary(RESUME_SIZE));
+      expect(summary.batchResends).toBe(0);
+      expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
+      expect(n.batchPosts.length).toBe(summary.batches);
+      expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
+      expect(await openRegisterEntries(n)).toBe(summary.matched);
+    },
+    SLOW,
+  );
+
+  it(
+    'after a crash between answer and apply, re-sends that batch under the same batchId and the operator decides it once',
+    async () => {
+      const n = await plantedNetwork(RESUME_SIZE);
+      let answered = 0;
+      let crashed: string | undefined;
+      await expect(
+        reconcileLegacyUsers(n.deps, {
+          graceMs: GRACE_MS,
+          batchSize: RESUME_BATCH,
+          maxInFlight: 1,
+          afterSend: (batchId) => {
+            answered += 1;
+            if (answered === 7) {
+              crashed = batchId;
+              throw new Error('crash before apply');
+            }
+          },
+        }),
+      ).rejects.toThrow('crash before apply');
+      expect(n.batchPosts).toHaveLength(7);
+
+      const summary = await reconcileLegacyUsers(n.deps, {
+        graceMs: GRACE_MS,
+        batchSize: RESUME_BATCH,
+      });
+      expect(summary).toMatchObject(expectedSummary(RESUME_SIZE));
+      // Only the crashed batch went out twice, with the same batchId and body (idempotent).
+      expect(n.batchPosts.filter((b) => b === crashed)).toHaveLength(2);
+      expect(n.batchPosts.length).toBe(summary.batches + 1);
+      expect(summary.batchResends).toBe(1);
+      expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
+      expect(await openRegisterEntries(n)).toBe(summary.matched);
+    },
+    SLOW,
+  );
+});
