@@ -72,13 +72,13 @@ export async function startNoticeNetwork(options: {
       numberHashKey: 'bench-number-hash-key-0123456789',
       internalToken: 'bench-internal-token-0123456789',
     });
-  const config = (schema: string) =>
+  const config = (schema: string, outboxConcurrency: number) =>
     loadConfig({
       env: {},
       overrides: {
         log: { level: 'silent' },
         database: { url: options.url, schema, poolSize: options.poolSize },
-        outbox: { concurrency: options.concurrency, pollIntervalMs: 200 },
+        outbox: { concurrency: outboxConcurrency, pollIntervalMs: 200 },
       },
     });
   const open = (schema: string) =>
@@ -105,7 +105,7 @@ export async function startNoticeNetwork(options: {
       ids: newId,
       log,
       credentials: credentials(id),
-      config: config(schema),
+      config: config(schema, 4),
       routing,
       smsSecret: 'bench-sms-secret-0123456789abcdef0123456789',
     });
@@ -132,7 +132,7 @@ export async function startNoticeNetwork(options: {
     ids: newId,
     log,
     credentials: credentials(NOTICE_OPERATOR_ID),
-    config: config(options.operatorSchema),
+    config: config(options.operatorSchema, options.concurrency),
     fetch: timedFetch,
   });
 

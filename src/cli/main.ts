@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { isIdbridgeError } from '../core/errors.js';
 import { maskPhoneNumbers } from '../core/mask-phone-numbers.js';
+import { registerAuditCommand } from './commands/audit-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
 import { registerMessengerCommand } from './commands/messenger-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
@@ -21,6 +22,7 @@ registerMigrateCommand(program);
 registerRouteCommand(program);
 registerKeysCommand(program);
 registerOutboxCommand(program);
+registerAuditCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { LegacyConfigSchema } from '../messenger/legacy/legacy-config.js';
 import { SmsConfigSchema } from '../messenger/sms/sms-config.js';
 import { WebhookConfigSchema } from '../messenger/webhooks/webhook-config.js';
 import { NatsConsumerConfigSchema } from '../operator/subscribers/nats/nats-config.js';
@@ -169,6 +170,7 @@ export const MessengerConfigSchema = Type.Object(
     }),
     pollIntervalMs: Type.Integer({ minimum: 10, default: 1000 }),
     webhooks: WebhookConfigSchema,
+    legacy: LegacyConfigSchema,
   },
   Strict,
 );

@@ -24,6 +24,7 @@ import {
   createMessengerIdentifier,
   type UserChange,
 } from './identification/messenger-identifier.js';
+import { legacySendPolicy } from './legacy/legacy-send-policy.js';
 import { createMessengerOutboxTransport } from './messenger-outbox-transport.js';
 import { handleNotifications } from './notices/handle-notifications.js';
 import { createPermissionCheck } from './permission/permission-check.js';
@@ -86,6 +87,7 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
     db,
     clock,
     ttlMs: config.messenger.permissionCacheMs,
+    legacy: legacySendPolicy(config.messenger.legacy),
   });
   const onUserChanged = deps.enqueueWebhook ?? (async () => {});
   let started = false;

@@ -10,7 +10,6 @@ import { openDatabase } from '../db/open-database.js';
 import { loadNodeCredentials } from '../node/node-credentials.js';
 import { createRoutingService, loadRoutingTable } from '../routing/index.js';
 import { createMessengerNode, type MessengerNode } from './create-messenger-node.js';
-import { createMessengerWebhooks, resolveWebhookSettings } from './webhooks/index.js';
 
 export const MESSENGER_MIGRATION_SETS = ['shared', 'messenger'];
 

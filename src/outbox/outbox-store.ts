@@ -1,3 +1,5 @@
+import { appendAuditEntry } from '../audit/append-audit-entry.js';
+import { runInTransaction } from '../audit/run-in-transaction.js';
 import type { IdGenerator } from '../core/ids.js';
 import { maskPhoneNumbers } from '../core/mask-phone-numbers.js';
 import type { Queryable } from '../db/port.js';
@@ -179,12 +181,23 @@ export async function markDelivered(
   now: Date,
 ): Promise<number> {
   if (ids.length === 0) return 0;
-  const { rowCount } = await db.query(
-    `UPDATE outbox SET state = 'delivered', delivered_at = $3, claimed_by = NULL, claimed_until = NULL
-      WHERE ${HELD_BY}`,
-    [[...ids], workerId, now],
-  );
-  return rowCount;
+  return runInTransaction(db, async (tx) => {
+    const { rows, rowCount } = await tx.query<{ id: string }>(
+      `UPDATE outbox SET state = 'delivered', delivered_at = $3, claimed_by = NULL, claimed_until = NULL
+        WHERE ${HELD_BY} RETURNING id::text AS id`,
+      [[...ids], workerId, now],
+    );
+    // Issue 8: one audit entry per completion call, with the ids it completed.
+    if (rowCount > 0) {
+      await appendAuditEntry(tx, {
+        kind: 'outbox.delivered',
+        subject: `outbox:${rows[0]?.id}`,
+        at: now,
+        data: { ids: rows.map((r) => r.id), workerId },
+      });
+    }
+    return rowCount;
+  });
 }
 
 /**
@@ -226,13 +239,23 @@ export async function markRejected(
   now: Date,
 ): Promise<number> {
   if (ids.length === 0) return 0;
-  const { rowCount } = await db.query(
-    `UPDATE outbox SET state = 'rejected', rejection_code = $3, rejected_at = $4,
-            last_error = 'rejected: ' || $3, claimed_by = NULL, claimed_until = NULL
-      WHERE ${HELD_BY}`,
-    [[...ids], workerId, code.slice(0, 200), now],
-  );
-  return rowCount;
+  return runInTransaction(db, async (tx) => {
+    const { rows, rowCount } = await tx.query<{ id: string }>(
+      `UPDATE outbox SET state = 'rejected', rejection_code = $3, rejected_at = $4,
+              last_error = 'rejected: ' || $3, claimed_by = NULL, claimed_until = NULL
+        WHERE ${HELD_BY} RETURNING id::text AS id`,
+      [[...ids], workerId, code.slice(0, 200), now],
+    );
+    if (rowCount > 0) {
+      await appendAuditEntry(tx, {
+        kind: 'outbox.rejected',
+        subject: `outbox:${rows[0]?.id}`,
+        at: now,
+        data: { ids: rows.map((r) => r.id), workerId, code: code.slice(0, 200) },
+      });
+    }
+    return rowCount;
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Config } from '../config/config-schema.js';
 import { systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
+import { registerSandboxConsole } from './sandbox-console.js';
 import { type SandboxNetwork, startSandboxNetwork } from './sandbox-network.js';
 
 export interface RunningSandbox {
@@ -13,7 +14,7 @@ export interface RunningSandbox {
 }
 
 /**
- * `npm start`: the sandbox network plus its front page on `sandbox.port`.
+ * `npm start`: the sandbox network plus its console (issue 7) on `sandbox.port`.
  * The data directory is reused on the next start; `reset` wipes it first.
  */
 export async function startSandbox(deps: {
@@ -57,6 +58,14 @@ export async function startSandbox(deps: {
       internalUrl: o.internalUrl,
     })),
   }));
+  // Issue 7: the console page at `/`, its dashboards and the newcomer's actions.
+  registerSandboxConsole(app, {
+    network,
+    dataDir: config.sandbox.dataDir,
+    host: config.sandbox.host,
+    clock: systemClock,
+    log,
+  });
   const url = await app.listen({ host: config.sandbox.host, port: config.sandbox.port });
   return {
     url,

@@ -103,13 +103,13 @@ export async function startIdentificationNetwork(
   await writeFile(planFile, `\uFEFF${PLAN}\n`);
   await writeFile(
     portedFile,
-    [
+    `${[
       'Number,OwnerId,MNC,Route,RegionCode,PortDate,RowCount',
       ...(options.portedNumbers ?? []).map(
         (n) =>
           `${n.replace('+7', '')},mMEGAFON,02,D7702,77,2025-01-01T00:00:00+03:00,${options.portedNumbers?.length ?? 0}`,
       ),
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
   const operators: Record<string, OperatorUnderTest> = {};
   for (const id of ['mts', 'megafon']) {

@@ -5,6 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { Database } from '../../src/db/port.js';
 import {
   importLegacyUsers,
+  type LegacyUsersChanged,
   type OperatorProgress,
   readLegacySummary,
   reconcileLegacyUsers,
@@ -132,10 +133,16 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       const n = await plantedNetwork(RESUME_SIZE);
       const stop = new AbortController();
       let applied = 0;
+      const changed = { identified: new Set<string>(), suspended: new Set<string>(), calls: 0 };
+      const onUsersChanged: LegacyUsersChanged = async (_tx, change) => {
+        for (const id of change.userIds) changed[change.state].add(id);
+        changed.calls += change.userIds.length;
+      };
       await expect(
         reconcileLegacyUsers(n.deps, {
           graceMs: GRACE_MS,
           batchSize: RESUME_BATCH,
+          onUsersChanged,
           signal: stop.signal,
           onProgress: (p) => {
             applied = p.reduce((s, x) => s + x.batchesDone, 0);
@@ -152,9 +159,16 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       const summary = await reconcileLegacyUsers(n.deps, {
         graceMs: GRACE_MS,
         batchSize: RESUME_BATCH,
+        onUsersChanged,
       });
       expect(summary).toMatchObject(expectedSummary(RESUME_SIZE));
       expect(summary.batchResends).toBe(0);
+      // Every user's move was reported once, across both runs.
+      expect(changed.identified.size).toBe(summary.matched);
+      expect(changed.suspended.size).toBe(
+        summary.reassigned + summary.noSubscriberData + summary.notServed + summary.unroutable,
+      );
+      expect(changed.calls).toBe(changed.identified.size + changed.suspended.size);
       expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
       expect(n.batchPosts.length).toBe(summary.batches);
       expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);

@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { installGracefulShutdown } from '../../core/shutdown.js';
 import { startMessengerNode } from '../../messenger/start-messenger-node.js';
 import { createCliContext } from '../cli-context.js';
+import { registerLegacyCommands } from './messenger-legacy-commands.js';
 
 export function registerMessengerCommand(program: Command): Command {
-  return program
+  const messenger = program
     .command('messenger')
     .description('run a messenger node (app API for your backend, partner API for operators)')
     .option('-c, --config <file>', 'config file (YAML or JSON)')
@@ -17,4 +18,6 @@ export function registerMessengerCommand(program: Command): Command {
         `messenger ${config.node.id}: app API ${running.appUrl}, partner API ${running.partnerUrl}`,
       );
     });
+  registerLegacyCommands(messenger);
+  return messenger;
 }

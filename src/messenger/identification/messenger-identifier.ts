@@ -284,7 +284,7 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
   ): Promise<void> {
     const requestId = await db.transaction(async (tx) => {
       const user = await findUser(tx, userId, { lock: true });
-      if (!user || user.state !== 'pending_identification') return null;
+      if (user?.state !== 'pending_identification') return null;
       const id = await beginAttempt(tx, user, start);
       if (id) await markAttempt(tx, fromRequestId, { state: 'answered', reroutedTo: id });
       return id;
@@ -342,7 +342,7 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
           answeredAt: now,
         });
         const user = await findUser(tx, attempt.userId, { lock: true });
-        if (!user || user.state !== 'pending_identification') return undefined;
+        if (user?.state !== 'pending_identification') return undefined;
         await settleFailure(
           tx,
           user,

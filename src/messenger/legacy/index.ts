@@ -8,6 +8,7 @@ export {
 export { type LegacyConfig, LegacyConfigSchema } from './legacy-config.js';
 export { legacyAwareMaySend, permissionCacheUntil } from './legacy-send-policy.js';
 export { type LegacySummary, readLegacySummary } from './legacy-summary.js';
+export type { LegacyUsersChanged } from './legacy-user-transitions.js';
 export type { LegacyFileFormat } from './parse-legacy-record.js';
 export {
   type OperatorProgress,

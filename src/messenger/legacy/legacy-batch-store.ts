@@ -125,6 +125,10 @@ export async function lockBatchForApply(tx: Queryable, batchId: string): Promise
  * Stores the per-item outcomes: confirmed → matched; NUMBER_REASSIGNED →
  * reassigned; NO_SUBSCRIBER_DATA → no_subscriber_data; NOT_SERVED → back to
  * waiting for one re-route (not_served when it already was re-routed).
+ * Items are found by requestId alone (unique): the caller checked that the
+ * answer's requestIds are exactly the batch's. A `batch_id = $1` condition
+ * here made PostgreSQL's generic plan (prepared statements) walk the whole
+ * batch once per item: 10,000 × 10,000 rows per apply.
  */
 export async function recordBatchOutcomes(
   tx: Queryable,
@@ -146,12 +150,12 @@ export async function recordBatchOutcomes(
          WHEN r.reason = 'NOT_SERVED' AND lu.not_served_by IS NULL THEN 'waiting'
          WHEN r.reason = 'NOT_SERVED' THEN 'not_served'
        END,
-       not_served_by = CASE WHEN r.reason = 'NOT_SERVED' THEN $5 ELSE lu.not_served_by END,
-       decided_at = $6
-     FROM unnest($2::uuid[], $3::text[], $4::text[]) AS r(request_id, result, reason)
-     WHERE lu.batch_id = $1 AND lu.request_id = r.request_id AND lu.status = 'planned'
+       not_served_by = CASE WHEN r.reason = 'NOT_SERVED' THEN $4 ELSE lu.not_served_by END,
+       decided_at = $5
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS r(request_id, result, reason)
+     WHERE lu.request_id = r.request_id AND lu.status = 'planned'
      RETURNING lu.user_id, lu.status, lu.code`,
-    [input.batchId, input.requestIds, input.results, input.reasons, input.operatorId, input.now],
+    [input.requestIds, input.results, input.reasons, input.operatorId, input.now],
   );
   return rows.map((r) => ({ userId: r.user_id, status: r.status, code: r.code }));
 }

@@ -35,3 +35,10 @@ export function permissionCacheUntil(
   }
   return ttlEnd;
 }
+
+/** The policy as the config states it (`messenger.legacy.maySendUntil`). */
+export function legacySendPolicy(legacy: { maySendUntil?: string | undefined }): {
+  maySendUntil?: Date;
+} {
+  return legacy.maySendUntil ? { maySendUntil: new Date(legacy.maySendUntil) } : {};
+}

@@ -2,6 +2,15 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { Queryable } from '../../db/port.js';
 
 /**
+ * Called inside the transaction that moved legacy users, once per set (e.g.
+ * to enqueue the backend's webhooks set-based); a throw rolls the move back.
+ */
+export type LegacyUsersChanged = (
+  tx: Queryable,
+  change: { userIds: string[]; state: 'identified' | 'suspended'; cause: string },
+) => Promise<void>;
+
+/**
  * Set-based lifecycle moves of reconciled legacy users (R9), each with its
  * transition row (issue 5, R12). Only users still in state `legacy` move: one
  * who meanwhile registered afresh, was deleted or suspended keeps the state

@@ -11,7 +11,7 @@ import {
   settleUnplanned,
   upsertPlannedBatches,
 } from './legacy-plan-store.js';
-import { suspendLegacyUsers } from './legacy-user-transitions.js';
+import { type LegacyUsersChanged, suspendLegacyUsers } from './legacy-user-transitions.js';
 
 export interface PlanLegacyDeps {
   db: Database;
@@ -20,6 +20,7 @@ export interface PlanLegacyDeps {
   newCode: CodeGenerator;
   routing: RoutingService;
   directory: DirectoryIndex;
+  onUsersChanged?: LegacyUsersChanged | undefined;
 }
 
 export interface PlanResult {
@@ -105,7 +106,7 @@ export async function planLegacyBatches(
       await upsertPlannedBatches(tx, [...touched.values()], now);
       await assignPlannedItems(tx, items);
       await settleUnplanned(tx, settled, now);
-      await suspendLegacyUsers(tx, ids, {
+      const suspended = await suspendLegacyUsers(tx, ids, {
         userIds: settled.userIds,
         reasons: settled.statuses.map((s, i) =>
           s === 'not_served' ? 'NOT_SERVED' : `UNROUTABLE:${settled.failures[i]}`,
@@ -113,6 +114,13 @@ export async function planLegacyBatches(
         now,
         graceUntil: new Date(now.getTime() + options.graceMs),
       });
+      if (suspended.length > 0) {
+        await deps.onUsersChanged?.(tx, {
+          userIds: suspended,
+          state: 'suspended',
+          cause: 'legacy reconciliation: no operator serves the number',
+        });
+      }
       return {
         last: users[users.length - 1]?.userId ?? after,
         planned: items.userIds.length,

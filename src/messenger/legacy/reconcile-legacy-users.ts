@@ -1,9 +1,11 @@
 import type { Clock } from '../../core/clock.js';
+import { IdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Database } from '../../db/port.js';
 import type { DirectoryIndex } from '../../node/directory.js';
 import type { PartnerClient } from '../../protocol/http/partner-client.js';
+import { MAX_BATCH_ITEMS } from '../../protocol/schemas/index.js';
 import type { RoutingService } from '../../routing/index.js';
 import type { CodeGenerator } from '../identification/identification-code.js';
 import {
@@ -13,6 +15,7 @@ import {
 } from './legacy-batch-store.js';
 import { hasRerouteWaiting } from './legacy-plan-store.js';
 import { type LegacySummary, readLegacySummary } from './legacy-summary.js';
+import type { LegacyUsersChanged } from './legacy-user-transitions.js';
 import { planLegacyBatches } from './plan-legacy-batches.js';
 import { sendLegacyBatch } from './send-legacy-batch.js';
 
@@ -50,6 +53,8 @@ export interface ReconcileOptions {
   onProgress?: (progress: OperatorProgress[]) => void;
   /** Test seam: after an operator answered a batch, before it is applied. */
   afterSend?: (batchId: string, operatorId: string) => void | Promise<void>;
+  /** In the transaction of every set of users moved (webhooks, set-based). */
+  onUsersChanged?: LegacyUsersChanged;
 }
 
 const MAX_ROUNDS = 4;
@@ -73,7 +78,10 @@ export async function reconcileLegacyUsers(
   options: ReconcileOptions,
 ): Promise<LegacySummary> {
   const { db, log } = deps;
-  const batchSize = options.batchSize ?? 10_000;
+  const batchSize = options.batchSize ?? MAX_BATCH_ITEMS;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_ITEMS) {
+    throw new IdbridgeError('INVALID_ARGUMENT', `batchSize must be 1 to ${MAX_BATCH_ITEMS}`);
+  }
   let reloaded = false;
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     throwIfAborted(options.signal);
@@ -86,11 +94,14 @@ export async function reconcileLegacyUsers(
           log.error({ err }, 'routing reload failed; re-routing on the current table'),
         );
     }
-    const planned = await planLegacyBatches(deps, {
-      batchSize,
-      chunk: options.planChunk ?? 50_000,
-      graceMs: options.graceMs,
-    });
+    const planned = await planLegacyBatches(
+      { ...deps, onUsersChanged: options.onUsersChanged },
+      {
+        batchSize,
+        chunk: options.planChunk ?? 50_000,
+        graceMs: options.graceMs,
+      },
+    );
     log.info({ round, ...planned }, 'legacy users planned');
     const batches = await listUnappliedBatches(db);
     if (batches.length === 0) break;
@@ -131,6 +142,7 @@ async function sendBatches(
             directory: deps.directory,
             graceMs: options.graceMs,
             afterSend: options.afterSend,
+            onUsersChanged: options.onUsersChanged,
           },
           next,
         );

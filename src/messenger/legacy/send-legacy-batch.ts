@@ -13,7 +13,11 @@ import {
   recordBatchError,
   recordBatchOutcomes,
 } from './legacy-batch-store.js';
-import { identifyLegacyUsers, suspendLegacyUsers } from './legacy-user-transitions.js';
+import {
+  identifyLegacyUsers,
+  type LegacyUsersChanged,
+  suspendLegacyUsers,
+} from './legacy-user-transitions.js';
 
 export interface SendLegacyBatchDeps {
   db: Database;
@@ -24,6 +28,7 @@ export interface SendLegacyBatchDeps {
   graceMs: number;
   /** Test seam: runs after the operator answered, before the answer is applied. */
   afterSend?: (batchId: string, operatorId: string) => void | Promise<void>;
+  onUsersChanged?: LegacyUsersChanged | undefined;
 }
 
 export interface AppliedBatch {
@@ -104,18 +109,32 @@ export async function sendLegacyBatch(
     });
     const matched = rows.filter((r) => r.status === 'matched');
     const refused = rows.filter((r) => r.status !== 'matched' && r.status !== 'waiting');
-    await identifyLegacyUsers(tx, deps.ids, {
+    const identified = await identifyLegacyUsers(tx, deps.ids, {
       userIds: matched.map((r) => r.userId),
       codes: matched.map((r) => r.code),
       operatorId: batch.operatorId,
       now,
     });
-    await suspendLegacyUsers(tx, deps.ids, {
+    const suspended = await suspendLegacyUsers(tx, deps.ids, {
       userIds: refused.map((r) => r.userId),
       reasons: refused.map((r) => r.status.toUpperCase()),
       now,
       graceUntil: new Date(now.getTime() + deps.graceMs),
     });
+    if (identified.length > 0) {
+      await deps.onUsersChanged?.(tx, {
+        userIds: identified,
+        state: 'identified',
+        cause: 'legacy reconciliation: data match',
+      });
+    }
+    if (suspended.length > 0) {
+      await deps.onUsersChanged?.(tx, {
+        userIds: suspended,
+        state: 'suspended',
+        cause: 'legacy reconciliation: no match',
+      });
+    }
     await markBatchApplied(tx, batch.batchId, now, { status: res.status, signature: res.evidence });
     for (const r of rows) outcomes[r.status] = (outcomes[r.status] ?? 0) + 1;
   });

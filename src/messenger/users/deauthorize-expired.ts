@@ -28,8 +28,7 @@ export async function deauthorizeExpiredUsers(
   for (const { user_id } of rows) {
     const changed = await deps.db.transaction(async (tx) => {
       const user = await findUser(tx, user_id, { lock: true });
-      if (!user || user.state !== 'suspended' || !user.graceUntil || user.graceUntil > now)
-        return false;
+      if (user?.state !== 'suspended' || !user.graceUntil || user.graceUntil > now) return false;
       const after = await transitionUser(tx, deps.ids, user, 'deauthorized', {
         cause: 'grace period over without re-identification (R8)',
         at: now,

@@ -1,3 +1,4 @@
+import { appendAuditEntry } from '../../audit/append-audit-entry.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { Queryable } from '../../db/port.js';
 import { assertTransition, type UserState } from './user-states.js';
@@ -186,6 +187,13 @@ async function recordTransition(
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [ids(), t.userId, t.from, t.to, t.cause, t.at, t.details ? JSON.stringify(t.details) : null],
   );
+  // Issue 8: every user transition in the audit log (no number in it, R11).
+  await appendAuditEntry(tx, {
+    kind: 'user.transition',
+    subject: `user:${t.userId}`,
+    at: t.at,
+    data: { userId: t.userId, from: t.from, to: t.to, cause: t.cause, details: t.details },
+  });
 }
 
 export async function listTransitions(

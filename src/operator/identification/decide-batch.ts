@@ -1,3 +1,4 @@
+import { appendAuditEntry } from '../../audit/append-audit-entry.js';
 import { IdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { NumberHasher } from '../../core/number-hash.js';
@@ -60,7 +61,7 @@ export async function decideBatch(
   const confirmed: Array<{ n: number; entryId: string }> = [];
   items.forEach((item, n) => {
     const contract = contracts[n] ?? null;
-    if (!contract || !contract.hasSubscriberData) {
+    if (!contract?.hasSubscriberData) {
       const reason = contract || served.has(item.msisdn) ? 'NO_SUBSCRIBER_DATA' : 'NOT_SERVED';
       results.push({ requestId: item.requestId, result: 'not_confirmed', reason });
       return;
@@ -140,6 +141,22 @@ export async function decideBatch(
       items.map((_, n) => entryByItem.get(n) ?? null),
     ],
   );
+  // Issue 8: one audit entry for the whole batch (numbers keyed-hashed, R11).
+  await appendAuditEntry(tx, {
+    kind: 'identification.batch_decided',
+    subject: `batch:${messengerId}:${batch.batchId}`,
+    at: receivedAt,
+    data: {
+      messengerId,
+      batchId: batch.batchId,
+      items: results.map((r, n) => ({
+        ...r,
+        msisdnHash: deps.hashNumber(items[n]?.msisdn ?? ''),
+        code: items[n]?.identificationCode,
+        entryId: entryByItem.get(n),
+      })),
+    },
+  });
   return { batchId: batch.batchId, results };
 }
 

@@ -1,3 +1,4 @@
+import { appendAuditEntry } from '../../audit/append-audit-entry.js';
 import { MINUTE_MS } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
@@ -54,7 +55,7 @@ export async function decideIdentification(
   };
 
   const contract = await findValidContract(tx, request.msisdn, receivedAt);
-  if (!contract || !contract.hasSubscriberData) {
+  if (!contract?.hasSubscriberData) {
     // R4: no valid contract with subscriber data. NOT_SERVED tells the
     // messenger its routing is stale (protocol.md §2).
     const reason =
@@ -67,6 +68,7 @@ export async function decideIdentification(
       decidedBy: 'fast',
       reason,
     });
+    await auditDecision(tx, base, { result: 'not_confirmed', reason });
     return {
       statusCode: 200,
       answer: {
@@ -93,6 +95,7 @@ export async function decideIdentification(
         receivedAt,
       ],
     );
+    await auditDecision(tx, base, { result: 'pending' });
     return {
       statusCode: 202,
       answer: {
@@ -116,6 +119,7 @@ export async function decideIdentification(
     decidedBy: 'fast',
     entryId,
   });
+  await auditDecision(tx, base, { result: 'confirmed', entryId });
   return {
     statusCode: 200,
     answer: {
@@ -124,6 +128,35 @@ export async function decideIdentification(
       confirmedAt: receivedAt.toISOString(),
     },
   };
+}
+
+/** Issue 8: the decision in the audit log, in its transaction (number keyed-hashed, R11). */
+async function auditDecision(
+  tx: Queryable,
+  base: {
+    messengerId: string;
+    requestId: string;
+    msisdnHash: string;
+    code: string;
+    purpose: string;
+    receivedAt: Date;
+  },
+  outcome: { result: string; reason?: string; entryId?: string },
+): Promise<void> {
+  await appendAuditEntry(tx, {
+    kind: 'identification.decided',
+    subject: `request:${base.messengerId}:${base.requestId}`,
+    at: base.receivedAt,
+    data: {
+      messengerId: base.messengerId,
+      requestId: base.requestId,
+      msisdnHash: base.msisdnHash,
+      code: base.code,
+      purpose: base.purpose,
+      decidedBy: 'fast',
+      ...outcome,
+    },
+  });
 }
 
 /**

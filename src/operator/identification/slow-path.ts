@@ -1,3 +1,4 @@
+import { appendAuditEntry } from '../../audit/append-audit-entry.js';
 import type { Clock } from '../../core/clock.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
@@ -196,5 +197,11 @@ async function answer(
     ],
     { now: at, newId: deps.ids },
   );
+  await appendAuditEntry(tx, {
+    kind: 'identification.answered',
+    subject: `request:${key.messengerId}:${key.requestId}`,
+    at,
+    data: { ...key, ...verdict },
+  });
   return true;
 }

@@ -1,3 +1,4 @@
+import { appendAuditEntry } from '../../audit/append-audit-entry.js';
 import { HOUR_MS } from '../../core/clock.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { Queryable } from '../../db/port.js';
@@ -54,6 +55,7 @@ export async function writeContractNotices(
     ],
   );
   if (rows.length === 0) return 0;
+  const notices: Array<{ messengerId: string; code: string; notificationId: string }> = [];
   await enqueueOutbox(
     tx,
     rows.map((row) => {
@@ -66,6 +68,11 @@ export async function writeContractNotices(
         occurredAt: change.occurredAt.toISOString(),
         dueBy: dueBy.toISOString(),
       };
+      notices.push({
+        messengerId: row.messenger_id,
+        code: row.code,
+        notificationId: payload.notificationId,
+      });
       return {
         kind: 'notice',
         partnerId: row.messenger_id,
@@ -76,6 +83,22 @@ export async function writeContractNotices(
     }),
     { now: deps.now, newId: deps.ids },
   );
+  // Issue 8: the register closures and their notices, one entry per call
+  // (contract ids and events only: no numbers, R11).
+  await appendAuditEntry(tx, {
+    kind: 'notice.written',
+    subject: `contract:${list[0]?.contractId ?? ''}`,
+    at: deps.now,
+    data: {
+      changes: list.map((c) => ({
+        eventId: c.eventId,
+        type: c.type,
+        contractId: c.contractId,
+        occurredAt: c.occurredAt.toISOString(),
+      })),
+      notices,
+    },
+  });
   return rows.length;
 }
 

@@ -1,3 +1,4 @@
+import { appendAuditEntry } from '../../audit/append-audit-entry.js';
 import { IdbridgeError } from '../../core/errors.js';
 import type { Queryable } from '../../db/port.js';
 import { keyToMsisdn, msisdnToKey } from '../subscribers/subscriber-msisdn.js';
@@ -133,6 +134,14 @@ export async function closeEntryByCode(
      WHERE messenger_id = $1 AND code = $2 AND closed_at IS NULL`,
     [messengerId, code, at, reason],
   );
+  if (rowCount > 0) {
+    await appendAuditEntry(tx, {
+      kind: 'register.closed',
+      subject: `code:${messengerId}:${code}`,
+      at,
+      data: { messengerId, code, reason },
+    });
+  }
   return rowCount > 0;
 }
 

@@ -62,11 +62,7 @@ export function createCrashProcess(options: {
         );
         const onExit = (code: number | null, signal: string | null) => {
           clearTimeout(timer);
-          reject(
-            new Error(
-              `${options.name} exited during start (${code ?? signal}):\n${tail}`,
-            ),
-          );
+          reject(new Error(`${options.name} exited during start (${code ?? signal}):\n${tail}`));
         };
         proc.once('exit', onExit);
         proc.stdout?.on('data', (chunk: Buffer) => {

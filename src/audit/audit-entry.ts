@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
+
+/** Chains per node; must match the rows `0004_audit_log.sql` creates. */
+export const AUDIT_PARTITIONS = 16;
+
+/** prev_hash of the first entry of every chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Version of the canonical encoding, hashed with every entry. */
+const ENCODING_VERSION = 1;
+
+/**
+ * What is audited (issue 8): decisions, register changes, notices,
+ * deliveries and user transitions. Free-form so a new kind needs no migration.
+ */
+export type AuditKind =
+  | 'identification.decided'
+  | 'identification.batch_decided'
+  | 'identification.answered'
+  | 'register.closed'
+  | 'notice.written'
+  | 'notice.received'
+  | 'outbox.delivered'
+  | 'outbox.rejected'
+  | 'user.transition'
+  | (string & {});
+
+/** One audit entry as stored (and as exported, one per NDJSON line). */
+export interface AuditEntry {
+  id: string;
+  partition: number;
+  seq: number;
+  /** When the recorded change happened (the caller's clock). */
+  at: string;
+  kind: AuditKind;
+  /** What the entry is about, e.g. `request:<messenger>:<requestId>`; never a phone number. */
+  subject: string;
+  data: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+/** SHA-256 (hex) over the canonical encoding of everything but the hash itself. */
+export function computeAuditHash(entry: Omit<AuditEntry, 'hash'>): string {
+  const encoded = canonicalJson({
+    v: ENCODING_VERSION,
+    id: entry.id,
+    partition: entry.partition,
+    seq: entry.seq,
+    at: entry.at,
+    kind: entry.kind,
+    subject: entry.subject,
+    data: entry.data,
+    prevHash: entry.prevHash,
+  });
+  return createHash('sha256').update(encoded).digest('hex');
+}
