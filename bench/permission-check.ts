@@ -13,7 +13,6 @@ import {
   type PermissionSample,
   type PermissionTarget,
   profileFilesFor,
-  startBatchedTarget,
   startNodeTarget,
   summarizePermissionSamples,
 } from './support/messenger-permission-runs.js';
@@ -23,7 +22,7 @@ import { seedBenchUsers } from './support/messenger-users.js';
  * The may-send check, the hot path (issue 5, R6, R12):
  * `npm run bench -- permission-check [--users N] [--active N] [--connections N]
  *  [--rounds N] [--duration S] [--warmup S] [--pool N] [--cache-ms MS]
- *  [--modes bare-http,free-check,cached,uncached,batched] [--cpu-prof-dir DIR]`.
+ *  [--modes bare-http,free-check,cached,uncached] [--cpu-prof-dir DIR]`.
  *
  * PostgreSQL (DATABASE_URL, default the local test server), fresh schema,
  * dropped afterwards. `--users` users (default 100,000; 90% identified, 10%
@@ -41,10 +40,9 @@ import { seedBenchUsers } from './support/messenger-users.js';
  * cache as configured (`messenger.permissionCacheMs`, default 1000) and
  * without it (`permissionCacheMs: 0`: one primary-key read per check), each
  * on a fresh node over the same data. The node's permission reads are
- * counted, so the cache's hit rate is measured, not assumed. `batched` is a
- * prototype of a proposed change (messenger-batched-permission.ts): the
- * node's app stack, no cache, the reads of concurrent checks coalesced into
- * one `= ANY($1)` query.
+ * counted, so the cache's hit rate is measured, not assumed. Cache misses
+ * that arrive together are read in one `= ANY($1)` query (coalesced-state-
+ * reader.ts), so queries per check below 1 in `uncached` show the coalescing.
  *
  * The client runs in its own process but on the same 2 cores as the node and
  * PostgreSQL, so the CPU each spent per check is reported; the node's CPU per
@@ -60,7 +58,7 @@ const run: Benchmark = async (ctx) => {
   const cacheMs = intArg(ctx.args, '--cache-ms') ?? 1000;
   const rounds = intArg(ctx.args, '--rounds') ?? 3;
   const selected = (
-    stringArg(ctx.args, '--modes') ?? 'bare-http,free-check,cached,uncached,batched'
+    stringArg(ctx.args, '--modes') ?? 'bare-http,free-check,cached,uncached'
   ).split(',');
   // Profiles of the last round only; profiling adds CPU, so compare profiled figures with care.
   const profileDir = stringArg(ctx.args, '--cpu-prof-dir');
@@ -79,14 +77,12 @@ const run: Benchmark = async (ctx) => {
 
     // The modes alternate within each round, so load from other work on the
     // machine falls on all of them alike: two floors (bare HTTP; the node's
-    // HTTP stack with a free check), the node with and without its cache, and
-    // the prototype of the proposed change.
+    // HTTP stack with a free check), the node with and without its cache.
     const allModes: Array<[string, () => Promise<PermissionTarget>]> = [
       ['bare-http', startBareHttpServer],
       ['free-check', () => startFreeCheckAppServer(BENCH_APP_TOKEN)],
       ['cached', () => startNodeTarget(place, cacheMs)],
       ['uncached', () => startNodeTarget(place, 0)],
-      ['batched', () => startBatchedTarget(place)],
     ];
     const modes = allModes.filter(([m]) => selected.includes(m));
     const samples = new Map<string, PermissionSample[]>(modes.map(([m]) => [m, []]));
@@ -109,8 +105,8 @@ const run: Benchmark = async (ctx) => {
       }
     }
     const result = (m: string) => summarizePermissionSamples(samples.get(m) ?? []);
-    const [bare, free, cached, uncached, batched] = allModes.map(([m]) => result(m));
-    if (!bare || !free || !cached || !uncached || !batched) throw new Error('unreachable');
+    const [bare, free, cached, uncached] = allModes.map(([m]) => result(m));
+    if (!bare || !free || !cached || !uncached) throw new Error('unreachable');
     const fig = (key: string, value: number, label: string): BenchmarkFigure => ({
       key,
       value,
@@ -196,28 +192,6 @@ const run: Benchmark = async (ctx) => {
           'node app stack, free check: server CPU per request (ms)',
         ),
         fig(
-          'batchedChecksPerSecond',
-          Math.round(batched.perSecond),
-          'prototype: no cache, reads coalesced (/s)',
-        ),
-        fig('batchedP50Ms', batched.p50, 'prototype: latency p50 (ms)'),
-        fig('batchedP99Ms', batched.p99, 'prototype: latency p99 (ms)'),
-        fig(
-          'batchedDbQueriesPerCheck',
-          batched.readsPerCheck,
-          'prototype: database queries per check',
-        ),
-        fig(
-          'batchedServerCpuMsPerCheck',
-          batched.serverCpuMs,
-          'prototype: node CPU per check (ms)',
-        ),
-        fig(
-          'batchedPostgresCpuMsPerCheck',
-          batched.postgresCpuMs,
-          'prototype: PostgreSQL CPU per check (ms)',
-        ),
-        fig(
           'rssMb',
           round(Math.max(cached.peakRssMb, uncached.peakRssMb), 0),
           'node process peak RSS (MiB)',
@@ -242,7 +216,6 @@ const run: Benchmark = async (ctx) => {
           freeCheck: free.perRound,
           cached: cached.perRound,
           uncached: uncached.perRound,
-          batched: batched.perRound,
         },
         outcomesCached: cached.outcomes,
         outcomesUncached: uncached.outcomes,

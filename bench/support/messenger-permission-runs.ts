@@ -3,7 +3,6 @@ import type { Queryable } from '../../src/db/port.js';
 import { createPostgresDatabase } from '../../src/db/postgres-driver.js';
 import { percentile, round, rssMb } from '../harness/benchmark.js';
 import { startCpuProfile } from './cpu-profile.js';
-import { createBatchedPermissionCheck } from './messenger-batched-permission.js';
 import { BENCH_APP_TOKEN, startMessengerBenchNodes } from './messenger-bench-nodes.js';
 import { startAppStackServer } from './messenger-calibration-servers.js';
 import { startRunCpuMeter } from './messenger-cpu-meter.js';
@@ -38,7 +37,7 @@ export async function startNodeTarget(
     poolSize: place.poolSize,
     overrides: { messenger: { permissionCacheMs } },
     wrapMessengerDb: (raw) => {
-      db = countingDatabase(raw, 'SELECT state FROM users WHERE user_id');
+      db = countingDatabase(raw, 'SELECT user_id, state FROM users WHERE user_id');
       return db;
     },
   });
@@ -47,33 +46,6 @@ export async function startNodeTarget(
     reads: () => db?.count() ?? 0,
     appPrefix: nodes.appPrefix,
     stop: nodes.stop,
-  };
-}
-
-/**
- * PROTOTYPE of a proposed change (messenger-batched-permission.ts): the
- * node's app stack, no cache, concurrent checks' reads coalesced into one query.
- */
-export async function startBatchedTarget(place: DbPlace): Promise<PermissionTarget> {
-  const appPrefix = `idbridge-mbench-${place.schema.slice(-8)}`;
-  const db = countingDatabase(
-    createPostgresDatabase({
-      url: place.url,
-      schema: place.schema,
-      poolSize: place.poolSize,
-      applicationName: `${appPrefix}-batched`,
-    }),
-    'SELECT user_id, state FROM users',
-  );
-  const server = await startAppStackServer(BENCH_APP_TOKEN, createBatchedPermissionCheck(db));
-  return {
-    url: server.url,
-    reads: () => db.count(),
-    appPrefix,
-    async stop() {
-      await server.stop();
-      await db.close();
-    },
   };
 }
 

@@ -24,6 +24,8 @@ export type AuditKind =
   | 'outbox.delivered'
   | 'outbox.rejected'
   | 'user.transition'
+  /** A set of users moved together (legacy reconciliation, R9). */
+  | 'user.transitions'
   | (string & {});
 
 /** One audit entry as stored (and as exported, one per NDJSON line). */

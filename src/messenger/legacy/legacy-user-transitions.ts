@@ -1,3 +1,4 @@
+import { appendAuditEntry } from '../../audit/append-audit-entry.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { Queryable } from '../../db/port.js';
 
@@ -70,6 +71,12 @@ export async function suspendLegacyUsers(
      FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(id, user_id, reason)`,
     [rows.map(() => ids()), rows.map((r) => r.user_id), rows.map((r) => r.reason), input.now],
   );
+  await auditLegacyTransitions(tx, {
+    to: 'suspended',
+    cause: 'legacy reconciliation: no match (R9)',
+    at: input.now,
+    users: rows.map((r) => ({ userId: r.user_id, reason: r.reason })),
+  });
   return rows.map((r) => r.user_id);
 }
 
@@ -89,4 +96,34 @@ async function recordTransitions(
      FROM unnest($1::uuid[], $2::uuid[]) AS t(id, user_id)`,
     [userIds.map(() => ids()), userIds, to, cause, at, JSON.stringify(details)],
   );
+  await auditLegacyTransitions(tx, {
+    to,
+    cause,
+    at,
+    details,
+    users: userIds.map((userId) => ({ userId })),
+  });
+}
+
+/**
+ * Issue 8: one audit entry per set of legacy users moved together (a batch
+ * answer may move 10,000): the set's transitions are audited without one
+ * chain append per user. No number in it (R11).
+ */
+async function auditLegacyTransitions(
+  tx: Queryable,
+  set: {
+    to: string;
+    cause: string;
+    at: Date;
+    details?: Record<string, unknown>;
+    users: Array<{ userId: string; reason?: string }>;
+  },
+): Promise<void> {
+  await appendAuditEntry(tx, {
+    kind: 'user.transitions',
+    subject: `legacy:${set.to}`,
+    at: set.at,
+    data: { from: 'legacy', ...set },
+  });
 }
