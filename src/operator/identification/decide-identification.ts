@@ -5,7 +5,11 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { NumberHasher } from '../../core/number-hash.js';
 import type { Queryable } from '../../db/port.js';
 import type { IdentificationAnswer, IdentificationRequest } from '../../protocol/schemas/index.js';
-import { findEntryByCode, openRegisterEntry } from '../register/register-store.js';
+import {
+  findEntryByCode,
+  openRegisterEntry,
+  type RegisterEntry,
+} from '../register/register-store.js';
 import {
   findValidContract,
   type SubscriberContract,
@@ -80,7 +84,7 @@ export async function decideIdentification(
     };
   }
 
-  await assertCodeFree(tx, messengerId, request.identificationCode, contract);
+  const entryWithCode = await assertCodeFree(tx, messengerId, request.identificationCode, contract);
 
   if (contract.needsBssCheck && deps.slowPathEnabled) {
     await insertIdentificationRequest(tx, base, { state: 'pending' });
@@ -112,6 +116,7 @@ export async function decideIdentification(
     code: request.identificationCode,
     contract,
     at: receivedAt,
+    entryWithCode,
   });
   await insertIdentificationRequest(tx, base, {
     state: 'confirmed',
@@ -162,15 +167,16 @@ async function auditDecision(
 /**
  * A code already in the register is acceptable only as the open entry of this
  * very contract (the same registration asked again under a new requestId).
+ * Returns the entry found (or null) so the caller need not read it again.
  */
 export async function assertCodeFree(
   tx: Queryable,
   messengerId: string,
   code: string,
   contract: SubscriberContract,
-): Promise<void> {
+): Promise<RegisterEntry | null> {
   const existing = await findEntryByCode(tx, messengerId, code);
-  if (!existing) return;
+  if (!existing) return null;
   const sameOpenRegistration =
     existing.closedAt === null &&
     existing.msisdn === contract.msisdn &&
@@ -181,6 +187,7 @@ export async function assertCodeFree(
       'identificationCode is already registered for another subscriber or was used before',
     );
   }
+  return existing;
 }
 
 /**
@@ -196,9 +203,14 @@ export async function confirmInRegister(
     code: string;
     contract: SubscriberContract;
     at: Date;
+    /** What assertCodeFree found in this transaction; absent: read it here. */
+    entryWithCode?: RegisterEntry | null;
   },
 ): Promise<string> {
-  const existing = await findEntryByCode(tx, input.messengerId, input.code);
+  const existing =
+    input.entryWithCode !== undefined
+      ? input.entryWithCode
+      : await findEntryByCode(tx, input.messengerId, input.code);
   if (existing && existing.closedAt === null) return existing.entryId;
   const entryId = ids();
   await openRegisterEntry(tx, {

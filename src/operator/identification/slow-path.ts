@@ -5,6 +5,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Database, Queryable } from '../../db/port.js';
 import { enqueueOutbox } from '../../outbox/index.js';
 import type { IdentificationResult, NotConfirmedReason } from '../../protocol/schemas/index.js';
+import type { RegisterEntry } from '../register/register-store.js';
 import { findValidContract } from '../subscribers/subscriber-contract-store.js';
 import { keyToMsisdn } from '../subscribers/subscriber-msisdn.js';
 import { assertCodeFree, confirmInRegister } from './decide-identification.js';
@@ -135,8 +136,9 @@ export async function checkPendingIdentifications(deps: SlowPathDeps): Promise<n
           decidedBy: 'checker',
         });
       }
+      let entryWithCode: RegisterEntry | null;
       try {
-        await assertCodeFree(tx, key.messengerId, code, contract);
+        entryWithCode = await assertCodeFree(tx, key.messengerId, code, contract);
       } catch {
         return answer(tx, deps, key, at, {
           result: 'not_confirmed',
@@ -144,7 +146,13 @@ export async function checkPendingIdentifications(deps: SlowPathDeps): Promise<n
           decidedBy: 'checker',
         });
       }
-      const entryId = await confirmInRegister(tx, deps.ids, { ...key, code, contract, at });
+      const entryId = await confirmInRegister(tx, deps.ids, {
+        ...key,
+        code,
+        contract,
+        at,
+        entryWithCode,
+      });
       return answer(tx, deps, key, at, { result: 'confirmed', entryId, decidedBy: 'checker' });
     });
     if (done) decided++;
