@@ -21,6 +21,8 @@ export type AuditKind =
   | 'register.closed'
   | 'notice.written'
   | 'notice.received'
+  /** The notices of one request and the suspensions they caused (messenger). */
+  | 'notices.received'
   | 'outbox.delivered'
   | 'outbox.rejected'
   | 'user.transition'

@@ -4,36 +4,48 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { Database, Queryable } from '../../db/port.js';
 import type { Notification, NotificationsResponse } from '../../protocol/schemas/index.js';
 import type { MessengerIdentifier, UserChange } from '../identification/messenger-identifier.js';
-import { findUserByCode, transitionUser } from '../users/user-store.js';
+import { findUsersByCodes, suspendUsers, type User } from '../users/user-store.js';
+
+export interface NoticeHandlerDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  identifier: MessengerIdentifier;
+  graceMs: number;
+  onUserChanged: (tx: Queryable, change: UserChange) => Promise<void>;
+  afterUserChanged: (userId: string) => void;
+}
+
+type Action = 'none' | 'suspend' | 'reidentify';
+
+interface Received {
+  notice: Notification;
+  user: User;
+  action: Action;
+  requestId: string | null;
+}
+
+const SUSPENDABLE = new Set(['identified', 'legacy', 'pending_identification']);
+const REIDENTIFIABLE = new Set(['identified', 'legacy']);
 
 /**
- * Acts on an operator's notices (R7, R8, I2), all notices of one request
- * in one transaction (one commit per request of up to 1,000 notices, not
- * one per notice; the operator retries the whole request if it fails):
+ * Acts on an operator's notices (R7, R8, I2): all notices of one request
+ * (up to 1,000) in one transaction with set-based statements, so a backlog
+ * drains at batch speed; the operator retries the whole request if it fails.
  * - a notice already received is acknowledged again and not acted on twice;
  * - a code this messenger does not hold under that operator is rejected
  *   `UNKNOWN_CODE` (the operator then stops sending it);
  * - `number_ported_out`: the same person holds the number, so it is
  *   re-identified at once with the operator that now serves it, without a
- *   new SMS code — the attempt is created in the notice's transaction and
- *   sent after commit (retried until answered);
+ *   new SMS code — the attempt is created in this transaction and sent after
+ *   commit (retried until answered);
  * - `contract_terminated` / `subscriber_changed`: suspended at once (no
  *   messaging) with a grace period after which it is deauthorized unless
  *   the user proves possession again and is re-identified.
- * The acknowledgement is sent only after the action committed. Notices are
- * taken in code order so two overlapping deliveries lock users in the same
- * order and cannot deadlock each other.
+ * The acknowledgement is sent only after the actions committed.
  */
 export async function handleNotifications(
-  deps: {
-    db: Database;
-    clock: Clock;
-    ids: IdGenerator;
-    identifier: MessengerIdentifier;
-    graceMs: number;
-    onUserChanged: (tx: Queryable, change: UserChange) => Promise<void>;
-    afterUserChanged: (userId: string) => void;
-  },
+  deps: NoticeHandlerDeps,
   operatorId: string,
   notifications: readonly Notification[],
 ): Promise<NotificationsResponse & { reidentify: string[] }> {
@@ -42,120 +54,163 @@ export async function handleNotifications(
     rejected: [],
     reidentify: [],
   };
-  const ordered = [...notifications].sort((a, b) =>
-    a.identificationCode < b.identificationCode
-      ? -1
-      : a.identificationCode > b.identificationCode
-        ? 1
-        : 0,
+  if (notifications.length === 0) return response;
+  const outcome = await deps.db.transaction((tx) =>
+    actOnNotices(tx, deps, operatorId, notifications),
   );
-  const outcomes = await deps.db.transaction(async (tx) => {
-    const now = deps.clock.now();
-    const done: Outcome[] = [];
-    for (const notice of ordered) {
-      done.push(await actOnNotice(tx, deps, operatorId, notice, now));
+  for (const notice of notifications) {
+    if (outcome.unknown.has(notice.notificationId)) {
+      response.rejected.push({ notificationId: notice.notificationId, code: 'UNKNOWN_CODE' });
+    } else {
+      response.acknowledged.push(notice.notificationId);
     }
-    return done;
-  });
-  for (const outcome of outcomes) {
-    if (outcome.ack) response.acknowledged.push(outcome.notificationId);
-    else response.rejected.push({ notificationId: outcome.notificationId, code: 'UNKNOWN_CODE' });
-    if (outcome.userId) deps.afterUserChanged(outcome.userId);
-    if (outcome.requestId) response.reidentify.push(outcome.requestId);
   }
+  for (const userId of outcome.changedUsers) deps.afterUserChanged(userId);
+  response.reidentify.push(...outcome.reidentify);
   return response;
 }
 
-interface Outcome {
-  notificationId: string;
-  ack: boolean;
-  userId?: string;
-  requestId?: string | null;
-}
-
-type HandlerDeps = Parameters<typeof handleNotifications>[0];
-
-async function actOnNotice(
+async function actOnNotices(
   tx: Queryable,
-  deps: HandlerDeps,
+  deps: NoticeHandlerDeps,
   operatorId: string,
-  notice: Notification,
-  now: Date,
-): Promise<Outcome> {
-  const notificationId = notice.notificationId;
+  notifications: readonly Notification[],
+): Promise<{ unknown: Set<string>; changedUsers: Set<string>; reidentify: string[] }> {
+  const now = deps.clock.now();
+  const unknown = new Set<string>();
+  const changedUsers = new Set<string>();
+  const reidentify: string[] = [];
+
   // Seen before (even if the code has since been replaced): acknowledge again.
-  const seen = await tx.query('SELECT 1 FROM received_notices WHERE notification_id = $1', [
-    notice.notificationId,
-  ]);
-  if (seen.rowCount > 0) return { notificationId, ack: true };
-  const user = await findUserByCode(tx, notice.identificationCode, { lock: true });
-  if (!user || user.operatorId !== operatorId) return { notificationId, ack: false };
-  // Recorded first: of two deliveries of one notice racing, the second
-  // waits on this row's key, then finds it and only acknowledges.
-  const recorded = await tx.query(
+  const { rows: seenRows } = await tx.query<{ notification_id: string }>(
+    'SELECT notification_id FROM received_notices WHERE notification_id = ANY($1::uuid[])',
+    [notifications.map((n) => n.notificationId)],
+  );
+  const seen = new Set(seenRows.map((r) => r.notification_id.toLowerCase()));
+  const fresh: Notification[] = [];
+  for (const n of notifications) {
+    const id = n.notificationId.toLowerCase();
+    if (seen.has(id)) continue;
+    seen.add(id); // the same notice twice in one request is acted on once
+    fresh.push(n);
+  }
+  // Users locked in code order (findUsersByCodes), so overlapping deliveries cannot deadlock.
+  const users = await findUsersByCodes(tx, [...new Set(fresh.map((n) => n.identificationCode))], {
+    lock: true,
+  });
+  const byCode = new Map(users.map((u) => [u.identificationCode, u]));
+  const candidates: Array<{ notice: Notification; user: User }> = [];
+  for (const notice of fresh) {
+    const user = byCode.get(notice.identificationCode);
+    if (!user || user.operatorId !== operatorId) unknown.add(notice.notificationId);
+    else candidates.push({ notice, user });
+  }
+  if (candidates.length === 0) return { unknown, changedUsers, reidentify };
+
+  // Recorded first: of two deliveries of one notice racing, the second waits
+  // on these keys, then finds them taken and only acknowledges.
+  const { rows: recordedRows } = await tx.query<{ notification_id: string }>(
     `INSERT INTO received_notices
-         (notification_id, operator_id, type, code, user_id, occurred_at, due_by, received_at, action)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'none')
-       ON CONFLICT (notification_id) DO NOTHING`,
+       (notification_id, operator_id, type, code, user_id, occurred_at, due_by, received_at, action)
+     SELECT r.id, $1, r.type, r.code, r.user_id, r.occurred_at, r.due_by, $2, 'none'
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::timestamptz[], $8::timestamptz[])
+         AS r(id, type, code, user_id, occurred_at, due_by)
+     ON CONFLICT (notification_id) DO NOTHING
+     RETURNING notification_id`,
     [
-      notice.notificationId,
       operatorId,
-      notice.type,
-      notice.identificationCode,
-      user.userId,
-      notice.occurredAt,
-      notice.dueBy,
       now,
+      candidates.map((c) => c.notice.notificationId),
+      candidates.map((c) => c.notice.type),
+      candidates.map((c) => c.notice.identificationCode),
+      candidates.map((c) => c.user.userId),
+      candidates.map((c) => c.notice.occurredAt),
+      candidates.map((c) => c.notice.dueBy),
     ],
   );
-  if (recorded.rowCount === 0) return { notificationId, ack: true };
+  const recorded = new Set(recordedRows.map((r) => r.notification_id.toLowerCase()));
 
-  let action = 'none';
-  let requestId: string | null = null;
-  if (notice.type === 'number_ported_out') {
-    if (user.state === 'identified' || user.state === 'legacy') {
-      action = 'reidentify';
-      requestId = await deps.identifier.beginAttempt(tx, user, {
-        purpose: 'reidentification',
-        previousCode: notice.identificationCode,
-        possessionVerifiedAt: user.identifiedAt ?? now,
-        excludeOperator: operatorId,
-        cause: 'number ported out (I2)',
+  // Decide in notice order; a user's state after an earlier notice of this
+  // request decides what a later one does (one suspension, not two).
+  const stateOf = new Map<string, User['state']>();
+  const received: Received[] = [];
+  const toSuspend: Array<{ user: User; cause: string; details: Record<string, unknown> }> = [];
+  for (const { notice, user } of candidates) {
+    if (!recorded.has(notice.notificationId.toLowerCase())) continue;
+    const state = stateOf.get(user.userId) ?? user.state;
+    let action: Action = 'none';
+    let requestId: string | null = null;
+    if (notice.type === 'number_ported_out') {
+      if (REIDENTIFIABLE.has(state)) {
+        action = 'reidentify';
+        // Rare next to terminations: one attempt at a time is fine here.
+        requestId = await deps.identifier.beginAttempt(tx, user, {
+          purpose: 'reidentification',
+          previousCode: notice.identificationCode,
+          possessionVerifiedAt: user.identifiedAt ?? now,
+          excludeOperator: operatorId,
+          cause: 'number ported out (I2)',
+        });
+        stateOf.set(user.userId, 'pending_identification');
+        changedUsers.add(user.userId);
+        if (requestId) reidentify.push(requestId);
+      }
+    } else if (SUSPENDABLE.has(state)) {
+      action = 'suspend';
+      toSuspend.push({
+        user: { ...user, state },
+        cause: notice.type,
+        details: { notificationId: notice.notificationId, operatorId },
       });
+      stateOf.set(user.userId, 'suspended');
     }
-  } else if (
-    user.state === 'identified' ||
-    user.state === 'legacy' ||
-    user.state === 'pending_identification'
-  ) {
-    action = 'suspend';
-    const changed = await transitionUser(tx, deps.ids, user, 'suspended', {
-      cause: notice.type,
-      at: now,
-      patch: { suspendedAt: now, graceUntil: new Date(now.getTime() + deps.graceMs) },
-      details: { notificationId: notice.notificationId, operatorId },
-    });
-    await deps.onUserChanged(tx, { user: changed, cause: notice.type });
+    received.push({ notice, user, action, requestId });
   }
-  if (action !== 'none') {
-    await tx.query('UPDATE received_notices SET action = $2 WHERE notification_id = $1', [
-      notice.notificationId,
-      action,
-    ]);
-  }
-  await appendAuditEntry(tx, {
-    kind: 'notice.received',
-    subject: `user:${user.userId}`,
+
+  const suspended = await suspendUsers(tx, deps.ids, toSuspend, {
     at: now,
-    data: {
-      notificationId: notice.notificationId,
-      operatorId,
-      type: notice.type,
-      code: notice.identificationCode,
-      userId: user.userId,
-      action,
-      requestId,
-    },
+    graceUntil: new Date(now.getTime() + deps.graceMs),
   });
-  return { notificationId, ack: true, userId: user.userId, requestId };
+  const causeOf = new Map(toSuspend.map((m) => [m.user.userId, m.cause]));
+  for (const user of suspended) {
+    await deps.onUserChanged(tx, { user, cause: causeOf.get(user.userId) ?? 'notice' });
+    changedUsers.add(user.userId);
+  }
+
+  const acted = received.filter((r) => r.action !== 'none');
+  if (acted.length > 0) {
+    await tx.query(
+      `UPDATE received_notices n SET action = a.action
+         FROM unnest($1::uuid[], $2::text[]) AS a(id, action)
+        WHERE n.notification_id = a.id`,
+      [acted.map((r) => r.notice.notificationId), acted.map((r) => r.action)],
+    );
+  }
+  // Issue 8: one audit entry for the request's notices and the suspensions
+  // they caused, appended last so the chain head is held only until commit.
+  if (received.length > 0) {
+    await appendAuditEntry(tx, {
+      kind: 'notices.received',
+      subject: `notices:${operatorId}`,
+      at: now,
+      data: {
+        operatorId,
+        notices: received.map((r) => ({
+          notificationId: r.notice.notificationId,
+          type: r.notice.type,
+          code: r.notice.identificationCode,
+          userId: r.user.userId,
+          action: r.action,
+          requestId: r.requestId,
+        })),
+        transitions: toSuspend.map((m) => ({
+          userId: m.user.userId,
+          from: m.user.state,
+          to: 'suspended',
+          cause: m.cause,
+        })),
+      },
+    });
+  }
+  return { unknown, changedUsers, reidentify };
 }

@@ -84,6 +84,61 @@ export async function findUserByCode(
   return rows[0] ? toUser(rows[0]) : null;
 }
 
+/**
+ * The users holding any of these codes, in code order: with `lock`, rows are
+ * locked in that order, so two transactions locking overlapping sets never
+ * deadlock each other.
+ */
+export async function findUsersByCodes(
+  db: Queryable,
+  codes: readonly string[],
+  options: { lock?: boolean } = {},
+): Promise<User[]> {
+  if (codes.length === 0) return [];
+  const { rows } = await db.query<UserRow>(
+    `SELECT ${COLUMNS} FROM users WHERE identification_code = ANY($1::text[])
+      ORDER BY identification_code${options.lock ? ' FOR UPDATE' : ''}`,
+    [codes],
+  );
+  return rows.map(toUser);
+}
+
+/**
+ * Suspends many users at once (notices, R7/R8), each with its transition row;
+ * the caller audits the set. Every move is checked against the lifecycle
+ * first, so an invalid one fails the whole transaction. Returns the users as
+ * they are now.
+ */
+export async function suspendUsers(
+  tx: Queryable,
+  ids: IdGenerator,
+  moves: ReadonlyArray<{ user: User; cause: string; details?: Record<string, unknown> }>,
+  change: { at: Date; graceUntil: Date },
+): Promise<User[]> {
+  if (moves.length === 0) return [];
+  for (const m of moves) assertTransition(m.user.state, 'suspended');
+  const { rows } = await tx.query<UserRow>(
+    `UPDATE users SET state = 'suspended', suspended_at = $2, grace_until = $3, updated_at = $2
+      WHERE user_id = ANY($1::uuid[]) RETURNING ${COLUMNS}`,
+    [moves.map((m) => m.user.userId), change.at, change.graceUntil],
+  );
+  await tx.query(
+    `INSERT INTO user_transitions (transition_id, user_id, from_state, to_state, cause, at, details)
+     SELECT t.id, t.user_id, t.from_state, 'suspended', t.cause, $6, t.details
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[])
+         AS t(id, user_id, from_state, cause, details)`,
+    [
+      moves.map(() => ids()),
+      moves.map((m) => m.user.userId),
+      moves.map((m) => m.user.state),
+      moves.map((m) => m.cause),
+      moves.map((m) => (m.details ? JSON.stringify(m.details) : null)),
+      change.at,
+    ],
+  );
+  return rows.map(toUser);
+}
+
 /** The hot path: one primary-key read of one column. */
 export async function readUserState(db: Queryable, userId: string): Promise<UserState | null> {
   const { rows } = await db.query<{ state: UserState }>(
