@@ -57,9 +57,9 @@ const run: Benchmark = async (ctx) => {
   const poolSize = intArg(ctx.args, '--pool') ?? 10;
   const cacheMs = intArg(ctx.args, '--cache-ms') ?? 1000;
   const rounds = intArg(ctx.args, '--rounds') ?? 3;
-  const selected = (
-    stringArg(ctx.args, '--modes') ?? 'bare-http,free-check,cached,uncached'
-  ).split(',');
+  const selected = (stringArg(ctx.args, '--modes') ?? 'bare-http,free-check,cached,uncached').split(
+    ',',
+  );
   // Profiles of the last round only; profiling adds CPU, so compare profiled figures with care.
   const profileDir = stringArg(ctx.args, '--cpu-prof-dir');
   const url = benchDatabaseUrl();

@@ -1,10 +1,8 @@
 import { join } from 'node:path';
 import type { Queryable } from '../../src/db/port.js';
-import { createPostgresDatabase } from '../../src/db/postgres-driver.js';
 import { percentile, round, rssMb } from '../harness/benchmark.js';
 import { startCpuProfile } from './cpu-profile.js';
 import { BENCH_APP_TOKEN, startMessengerBenchNodes } from './messenger-bench-nodes.js';
-import { startAppStackServer } from './messenger-calibration-servers.js';
 import { startRunCpuMeter } from './messenger-cpu-meter.js';
 import type { MessengerLoadClient } from './messenger-load.js';
 import { countingDatabase } from './messenger-users.js';
