@@ -7,6 +7,7 @@ import { registerMessengerCommand } from './commands/messenger-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerOperatorCommand } from './commands/operator-command.js';
 import { registerOutboxCommand } from './commands/outbox-command.js';
+import { registerReportCommand } from './commands/report-command.js';
 import { registerRouteCommand } from './commands/route-command.js';
 import { registerSandboxCommand } from './commands/sandbox-command.js';
 
@@ -23,6 +24,7 @@ registerRouteCommand(program);
 registerKeysCommand(program);
 registerOutboxCommand(program);
 registerAuditCommand(program);
+registerReportCommand(program);
 
 try {
   await program.parseAsync(process.argv);
