@@ -25,6 +25,7 @@ import {
   type UserChange,
 } from './identification/messenger-identifier.js';
 import { legacySendPolicy } from './legacy/legacy-send-policy.js';
+import { createMessengerMetrics } from './messenger-metrics.js';
 import { createMessengerOutboxTransport } from './messenger-outbox-transport.js';
 import { handleNotifications } from './notices/handle-notifications.js';
 import { createPermissionCheck } from './permission/permission-check.js';
@@ -73,6 +74,7 @@ export interface MessengerNode {
 export async function createMessengerNode(deps: MessengerNodeDeps): Promise<MessengerNode> {
   const { db, clock, ids, log, credentials, config } = deps;
   const registry = new Registry();
+  const metrics = createMessengerMetrics(registry);
   const graceMs = config.messenger.graceSeconds * 1000;
   const client = createPartnerClient({
     signer: credentials.signer,
@@ -121,6 +123,7 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
     graceMs,
     onUserChanged,
     afterUserChanged,
+    metrics,
   });
   const smsDeps = {
     clock,
@@ -201,7 +204,7 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
           await deps.routing.reload().catch((err) => log.error({ err }, 'routing reload failed'));
         }
         const result = await handleNotifications(
-          { db, clock, ids, identifier, graceMs, onUserChanged, afterUserChanged },
+          { db, clock, ids, identifier, graceMs, onUserChanged, afterUserChanged, metrics },
           operatorId,
           body.notifications,
         );

@@ -19,6 +19,7 @@ import { registerOperatorPartnerRoutes } from './http/partner-routes.js';
 import {
   type BssChecker,
   checkPendingIdentifications,
+  type SlowPathAnswer,
   sweepOverdueIdentifications,
 } from './identification/slow-path.js';
 import { type ContractChange, writeContractNotices } from './notices/write-contract-notices.js';
@@ -64,7 +65,7 @@ export interface OperatorNode {
 export async function createOperatorNode(deps: OperatorNodeDeps): Promise<OperatorNode> {
   const { db, clock, ids, log, credentials, config } = deps;
   const registry = new Registry();
-  const metrics = createOperatorMetrics(registry);
+  const metrics = createOperatorMetrics(registry, { db, clock });
   const client = createPartnerClient({
     signer: credentials.signer,
     resolveKey: credentials.resolveKey,
@@ -91,6 +92,14 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
     log,
     checker: deps.checker,
     decideWithinMs: config.operator.slowPath.decideWithinMs,
+    onAnswered: (answers: readonly SlowPathAnswer[]) => {
+      for (const a of answers) {
+        const labels = { messenger: a.messengerId };
+        metrics.identifications.inc({ ...labels, result: a.result });
+        metrics.answerSeconds.observe(labels, a.answerSeconds);
+        if (a.late) metrics.deadlineMisses.inc(labels);
+      }
+    },
   };
   let started = false;
   const runSlowPath = async () => {

@@ -1,19 +1,33 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Clock } from '../core/clock.js';
+import type { Queryable } from '../db/port.js';
 
 /** The operator's compliance facts as Prometheus metrics (R10, R12). */
 export interface OperatorMetrics {
   identifications: Counter<'messenger' | 'result'>;
   /** Receipt to answer; the 20-minute line is 1200 s (R3). */
   answerSeconds: Histogram<'messenger'>;
+  /** Answered after the 20-minute line, by this process (R3, R10). */
+  deadlineMisses: Counter<'messenger'>;
+  /** Pending past the line now, read from the database at scrape time (all instances). */
+  pendingPastDeadline: Gauge<'messenger'>;
   batchItems: Counter<'messenger'>;
   subscriberEvents: Counter<'type' | 'status'>;
 }
 
-export function createOperatorMetrics(registry: Registry): OperatorMetrics {
+/**
+ * `db` and `clock`, when given, let the pending-past-deadline gauge read the
+ * database at scrape time: a partial-index count of pending requests, so it
+ * stays cheap however large the request history grows.
+ */
+export function createOperatorMetrics(
+  registry: Registry,
+  source?: { db: Queryable; clock: Clock },
+): OperatorMetrics {
   return {
     identifications: new Counter({
       name: 'idbridge_operator_identifications_total',
-      help: 'Identification requests answered, by messenger and result',
+      help: 'Identification answers by messenger and result; a 202 counts as pending, and its later decision as confirmed or not_confirmed',
       labelNames: ['messenger', 'result'],
       registers: [registry],
     }),
@@ -23,6 +37,28 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
       labelNames: ['messenger'],
       buckets: [0.01, 0.1, 1, 10, 60, 300, 600, 900, 1140, 1200, 1800],
       registers: [registry],
+    }),
+    deadlineMisses: new Counter({
+      name: 'idbridge_operator_deadline_misses_total',
+      help: 'Identification requests answered after their 20-minute deadline (R3)',
+      labelNames: ['messenger'],
+      registers: [registry],
+    }),
+    pendingPastDeadline: new Gauge({
+      name: 'idbridge_operator_pending_past_deadline',
+      help: 'Identification requests still pending after their 20-minute deadline (R3, R10)',
+      labelNames: ['messenger'],
+      registers: [registry],
+      async collect() {
+        if (!source) return;
+        const { rows } = await source.db.query<{ messenger_id: string; n: number }>(
+          `SELECT messenger_id, count(*)::int AS n FROM identification_requests
+            WHERE state = 'pending' AND answer_by <= $1 GROUP BY messenger_id`,
+          [source.clock.now()],
+        );
+        this.reset();
+        for (const r of rows) this.set({ messenger: r.messenger_id }, r.n);
+      },
     }),
     batchItems: new Counter({
       name: 'idbridge_operator_batch_items_total',

@@ -99,6 +99,15 @@ export async function deliverClaimedBatch(args: {
     args.metrics.outcomes.inc({ ...labels, outcome: 'delivered' }, delivered.length);
     args.metrics.outcomes.inc({ ...labels, outcome: 'rejected' }, rejected);
     args.metrics.outcomes.inc({ ...labels, outcome: 'failed' }, failed);
+    const acknowledged = new Set(delivered);
+    for (const item of batch.items) {
+      if (!acknowledged.has(item.id)) continue;
+      args.metrics.deliverySeconds.observe(
+        labels,
+        (now.getTime() - item.createdAt.getTime()) / 1000,
+      );
+      if (item.dueBy && now > item.dueBy) args.metrics.deadlineMisses.inc(labels);
+    }
   }
   if (rejected + failed > 0) {
     args.log.warn(

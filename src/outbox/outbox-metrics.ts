@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { OutboxStatusLine } from './outbox-ops-store.js';
 
 /**
@@ -16,6 +16,10 @@ export interface OutboxMetrics {
   failing: Gauge<'partner' | 'kind'>;
   /** Items by delivery outcome: delivered, rejected, failed. */
   outcomes: Counter<'partner' | 'kind' | 'outcome'>;
+  /** Enqueue to acknowledgment of delivered items (notices: the 24-hour line is 86400 s, R7). */
+  deliverySeconds: Histogram<'partner' | 'kind'>;
+  /** Items acknowledged after their deadline (`due_by`), counted by the worker that delivered them. */
+  deadlineMisses: Counter<'partner' | 'kind'>;
   /** 1 while this process holds a partner's circuit open. */
   circuitOpen: Gauge<'partner'>;
 }
@@ -45,6 +49,19 @@ export function createOutboxMetrics(registry: Registry): OutboxMetrics {
       name: 'idbridge_outbox_deliveries_total',
       help: 'Outbox delivery outcomes per item',
       labelNames: ['partner', 'kind', 'outcome'],
+      registers,
+    }),
+    deliverySeconds: new Histogram({
+      name: 'idbridge_outbox_delivery_seconds',
+      help: 'Time from enqueue to acknowledgment of delivered outbox items (notices: limit 86400 s, R7)',
+      labelNames: ['partner', 'kind'],
+      buckets: [0.1, 1, 10, 60, 600, 3600, 6 * 3600, 12 * 3600, 20 * 3600, 24 * 3600, 48 * 3600],
+      registers,
+    }),
+    deadlineMisses: new Counter({
+      name: 'idbridge_outbox_deadline_misses_total',
+      help: 'Outbox items acknowledged after their compliance deadline',
+      labelNames: ['partner', 'kind'],
       registers,
     }),
     circuitOpen: new Gauge({

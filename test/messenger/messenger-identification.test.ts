@@ -195,6 +195,15 @@ for (const kind of TEST_DRIVERS) {
       expect(user.body).toMatchObject({ state: 'identified', operatorId: 'mts' });
       const [answered] = await listAttemptsOfUser(n.messenger.db, res.body.user.userId);
       expect(answered).toMatchObject({ state: 'answered', result: 'confirmed' });
+      // Answered by callback 60 s after the first send: inside the 60 s bucket, not the 10 s one.
+      const metrics = await n.messenger.node.registry.metrics();
+      const bucket = (le: string) =>
+        Number(
+          new RegExp(
+            `idbridge_messenger_answer_seconds_bucket\\{le="${le}",operator="mts"\\} (\\d+)`,
+          ).exec(metrics)?.[1],
+        );
+      expect(bucket('60') - bucket('10')).toBe(1);
     });
 
     it('records a miss against the operator and does not identify when no answer comes in 20 minutes (R4, R10)', async () => {
@@ -222,6 +231,9 @@ for (const kind of TEST_DRIVERS) {
         operatorId: 'mts',
         reason: 'NO_ANSWER_IN_20_MIN',
       });
+      expect(await n.messenger.node.registry.metrics()).toContain(
+        'idbridge_messenger_deadline_misses_total{operator="mts",kind="missed"} 1',
+      );
       await mts.network.up();
     });
   });

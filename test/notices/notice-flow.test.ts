@@ -182,6 +182,16 @@ for (const kind of TEST_DRIVERS) {
         );
         expect(suspensions).toHaveLength(1);
       }
+      // Each notice came about 7 hours after its event, none after its 24 h deadline.
+      const metrics = await n.messenger.node.registry.metrics();
+      const bucket = (le: string) =>
+        Number(
+          new RegExp(
+            `idbridge_messenger_notice_delay_seconds_bucket\\{le="${le}",operator="mts"\\} (\\d+)`,
+          ).exec(metrics)?.[1],
+        );
+      expect(bucket('43200') - bucket('21600')).toBe(5);
+      expect(metrics).not.toContain('idbridge_messenger_notices_late_total{operator="mts"}');
     });
 
     it('acknowledges a duplicate notice again and acts on it once', async () => {

@@ -303,6 +303,33 @@ for (const kind of TEST_DRIVERS) {
       );
     });
 
+    it('shows a request pending past 20 minutes, and its late answer, in /metrics (R10, R12)', async () => {
+      bssVerdict = 'undecided';
+      await startContract('+79160000009', 'C-9', { needsBssCheck: true });
+      expect((await identify(tamtam, request('+79160000009', code(10)))).status).toBe(202);
+      // The slow path did not run (say the node was down) until past the line.
+      clock.advance(21 * MINUTE_MS);
+      const scrape = async () => (await fetch(`${internalUrl}/metrics`)).text();
+      expect(await scrape()).toContain(
+        'idbridge_operator_pending_past_deadline{messenger="tamtam"} 1',
+      );
+      expect((await node.runSlowPath()).swept).toBe(1);
+      const after = await scrape();
+      expect(after).not.toContain('idbridge_operator_pending_past_deadline{messenger="tamtam"}');
+      expect(after).toContain('idbridge_operator_deadline_misses_total{messenger="tamtam"} 1');
+      // Answered 1260 s after receipt: above the 1200 s bucket, inside 1800 s.
+      expect(after).toMatch(
+        /idbridge_operator_answer_seconds_bucket\{le="1200",messenger="tamtam"\} (\d+)\n/,
+      );
+      const bucket = (le: string) =>
+        Number(
+          new RegExp(
+            `idbridge_operator_answer_seconds_bucket\\{le="${le}",messenger="tamtam"\\} (\\d+)`,
+          ).exec(after)?.[1],
+        );
+      expect(bucket('1800') - bucket('1200')).toBe(1);
+    });
+
     it('decides a legacy batch by rule I1, set-based, in item order', async () => {
       clock.set('2026-11-28T12:00:00Z');
       await startContract('+79160000010', 'C-10', { contractStart: '2015-01-01T00:00:00Z' });

@@ -209,6 +209,20 @@ describeEachDriver('outbox worker', (kind) => {
     const text = await registry.metrics();
     expect(text).toContain('idbridge_outbox_deadline_risk_total{partner="tamtam",kind="notice"} 1');
     expect(text).toContain('idbridge_outbox_backlog{partner="tamtam",kind="notice"} 2');
+
+    // Acknowledged 25 h after enqueue: one past its 24 h deadline, one without a deadline.
+    f.clock.advance(3 * HOUR_MS);
+    expect(await w.drain()).toMatchObject({ delivered: 2 });
+    const after = await registry.metrics();
+    expect(after).toContain(
+      'idbridge_outbox_deadline_misses_total{partner="tamtam",kind="notice"} 1',
+    );
+    expect(after).toContain(
+      'idbridge_outbox_delivery_seconds_bucket{le="86400",partner="tamtam",kind="notice"} 0',
+    );
+    expect(after).toContain(
+      'idbridge_outbox_delivery_seconds_bucket{le="172800",partner="tamtam",kind="notice"} 2',
+    );
   });
 
   it('runs until aborted, draining a backlog, and then claims nothing more', async () => {

@@ -7,6 +7,7 @@ import type { DirectoryIndex } from '../../node/directory.js';
 import type { PartnerClient } from '../../protocol/http/partner-client.js';
 import type { IdentificationAnswer, IdentificationRequest } from '../../protocol/schemas/index.js';
 import type { RoutingService } from '../../routing/index.js';
+import type { MessengerMetrics } from '../messenger-metrics.js';
 import { findUser, transitionUser, type User } from '../users/user-store.js';
 import {
   type Attempt,
@@ -44,6 +45,7 @@ export interface IdentifierDeps {
   onUserChanged: (tx: Queryable, change: UserChange) => Promise<void>;
   /** After commit: caches drop the user. */
   afterUserChanged: (userId: string) => void;
+  metrics?: MessengerMetrics | undefined;
 }
 
 export interface StartIdentification {
@@ -200,6 +202,7 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
     evidence: unknown,
   ): Promise<{ known: boolean }> {
     let reroute: { userId: string; start: StartIdentification } | undefined;
+    let answered: { operator: string; seconds: number; late: boolean } | undefined;
     const outcome = await db.transaction(async (tx) => {
       const attempt = await findAttempt(tx, requestId, { lock: true });
       if (!attempt) return { known: false, userId: undefined };
@@ -210,6 +213,11 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
         await markAttempt(tx, requestId, { state: 'pending', evidence });
         return { known: true, userId: undefined };
       }
+      answered = {
+        operator: attempt.operatorId,
+        seconds: (now.getTime() - attempt.firstSentAt.getTime()) / 1000,
+        late: now > attempt.deadlineAt,
+      };
       const user = await findUser(tx, attempt.userId, { lock: true });
       if (!user) return { known: true, userId: undefined };
       if (answer.result === 'confirmed') {
@@ -268,6 +276,11 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
       return { known: true, userId: user.userId };
     });
     if (outcome.userId) deps.afterUserChanged(outcome.userId);
+    if (answered && deps.metrics) {
+      const labels = { operator: answered.operator };
+      deps.metrics.answerSeconds.observe(labels, answered.seconds);
+      if (answered.late) deps.metrics.deadlineMisses.inc({ ...labels, kind: 'late' });
+    }
     if (reroute) {
       await deps.routing.reload().catch((err) => log.error({ err }, 'routing reload failed'));
       const next = reroute;
@@ -330,11 +343,13 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
   async function expireOverdue(limit = 100): Promise<number> {
     const overdue = await listOverdueAttempts(db, clock.now(), limit);
     for (const requestId of overdue) {
+      let missedBy: string | undefined;
       const userId = await db.transaction(async (tx) => {
         const attempt = await findAttempt(tx, requestId, { lock: true });
         if (!attempt || (attempt.state !== 'sending' && attempt.state !== 'pending'))
           return undefined;
         const now = clock.now();
+        missedBy = attempt.operatorId;
         await markAttempt(tx, requestId, {
           state: 'missed',
           result: 'not_confirmed',
@@ -352,6 +367,7 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
         );
         return user.userId;
       });
+      if (missedBy) deps.metrics?.deadlineMisses.inc({ operator: missedBy, kind: 'missed' });
       if (userId) deps.afterUserChanged(userId);
     }
     return overdue.length;

@@ -4,6 +4,7 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { Database, Queryable } from '../../db/port.js';
 import type { Notification, NotificationsResponse } from '../../protocol/schemas/index.js';
 import type { MessengerIdentifier, UserChange } from '../identification/messenger-identifier.js';
+import type { MessengerMetrics } from '../messenger-metrics.js';
 import { findUsersByCodes, suspendUsers, type User } from '../users/user-store.js';
 
 export interface NoticeHandlerDeps {
@@ -14,6 +15,7 @@ export interface NoticeHandlerDeps {
   graceMs: number;
   onUserChanged: (tx: Queryable, change: UserChange) => Promise<void>;
   afterUserChanged: (userId: string) => void;
+  metrics?: MessengerMetrics | undefined;
 }
 
 type Action = 'none' | 'suspend' | 'reidentify';
@@ -66,6 +68,17 @@ export async function handleNotifications(
     }
   }
   for (const userId of outcome.changedUsers) deps.afterUserChanged(userId);
+  if (deps.metrics) {
+    const now = deps.clock.now();
+    const labels = { operator: operatorId };
+    for (const n of outcome.recorded) {
+      deps.metrics.noticeDelaySeconds.observe(
+        labels,
+        (now.getTime() - Date.parse(n.occurredAt)) / 1000,
+      );
+      if (now.getTime() > Date.parse(n.dueBy)) deps.metrics.noticesLate.inc(labels);
+    }
+  }
   response.reidentify.push(...outcome.reidentify);
   return response;
 }
@@ -75,7 +88,13 @@ async function actOnNotices(
   deps: NoticeHandlerDeps,
   operatorId: string,
   notifications: readonly Notification[],
-): Promise<{ unknown: Set<string>; changedUsers: Set<string>; reidentify: string[] }> {
+): Promise<{
+  unknown: Set<string>;
+  changedUsers: Set<string>;
+  reidentify: string[];
+  /** Notices received for the first time, for the delay metrics. */
+  recorded: Notification[];
+}> {
   const now = deps.clock.now();
   const unknown = new Set<string>();
   const changedUsers = new Set<string>();
@@ -105,7 +124,7 @@ async function actOnNotices(
     if (!user || user.operatorId !== operatorId) unknown.add(notice.notificationId);
     else candidates.push({ notice, user });
   }
-  if (candidates.length === 0) return { unknown, changedUsers, reidentify };
+  if (candidates.length === 0) return { unknown, changedUsers, reidentify, recorded: [] };
 
   // Recorded first: of two deliveries of one notice racing, the second waits
   // on these keys, then finds them taken and only acknowledges.
@@ -212,5 +231,5 @@ async function actOnNotices(
       },
     });
   }
-  return { unknown, changedUsers, reidentify };
+  return { unknown, changedUsers, reidentify, recorded: received.map((r) => r.notice) };
 }

@@ -50,19 +50,26 @@ export async function insertIdentificationRequest(
   );
 }
 
+/** When a decided request arrived and was due: its answer time and any miss (R3, R10). */
+export interface DecidedTiming {
+  receivedAt: Date;
+  answerBy: Date;
+}
+
 /**
- * Decides a pending request. Returns false when it was no longer pending (the
+ * Decides a pending request. Returns null when it was no longer pending (the
  * checker and the sweeper raced; the first decision stands).
  */
 export async function decidePendingRequest(
   tx: Queryable,
   key: { messengerId: string; requestId: string },
   decision: Exclude<RequestDecision, { state: 'pending' }>,
-): Promise<boolean> {
-  const { rowCount } = await tx.query(
+): Promise<DecidedTiming | null> {
+  const { rows } = await tx.query<{ received_at: Date; answer_by: Date }>(
     `UPDATE identification_requests
         SET state = $3, reason = $4, answered_at = $5, decided_by = $6, entry_id = $7
-      WHERE messenger_id = $1 AND request_id = $2 AND state = 'pending'`,
+      WHERE messenger_id = $1 AND request_id = $2 AND state = 'pending'
+      RETURNING received_at, answer_by`,
     [
       key.messengerId,
       key.requestId,
@@ -73,7 +80,8 @@ export async function decidePendingRequest(
       decision.state === 'confirmed' ? decision.entryId : null,
     ],
   );
-  return rowCount > 0;
+  const row = rows[0];
+  return row ? { receivedAt: row.received_at, answerBy: row.answer_by } : null;
 }
 
 interface RequestRow {

@@ -36,6 +36,17 @@ export interface SlowPathDeps {
   /** How long a claimed check is reserved before another instance may retry it. */
   checkLeaseMs?: number;
   batchSize?: number;
+  /** Told after commit what was answered, for the answer-time metrics (R10). */
+  onAnswered?: (answers: readonly SlowPathAnswer[]) => void;
+}
+
+/** One request the slow path answered, with its time against the 20-minute line. */
+export interface SlowPathAnswer {
+  messengerId: string;
+  result: 'confirmed' | 'not_confirmed';
+  answerSeconds: number;
+  /** Answered after `answer_by` (R3): a deadline miss. */
+  late: boolean;
 }
 
 /**
@@ -47,22 +58,32 @@ export interface SlowPathDeps {
  */
 export async function sweepOverdueIdentifications(deps: SlowPathDeps): Promise<number> {
   const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
+  const answers = await deps.db.transaction(async (tx) => {
     const { rows } = await tx.query<{ messenger_id: string; request_id: string }>(
       `SELECT messenger_id, request_id FROM identification_requests
        WHERE state = 'pending' AND received_at <= $1
        ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [new Date(now.getTime() - deps.decideWithinMs), deps.batchSize ?? 500],
     );
+    const done: SlowPathAnswer[] = [];
     for (const row of rows) {
-      await answer(tx, deps, { messengerId: row.messenger_id, requestId: row.request_id }, now, {
-        result: 'not_confirmed',
-        reason: 'NO_SUBSCRIBER_DATA',
-        decidedBy: 'sweeper',
-      });
+      const a = await answer(
+        tx,
+        deps,
+        { messengerId: row.messenger_id, requestId: row.request_id },
+        now,
+        {
+          result: 'not_confirmed',
+          reason: 'NO_SUBSCRIBER_DATA',
+          decidedBy: 'sweeper',
+        },
+      );
+      if (a) done.push(a);
     }
-    return rows.length;
+    return done;
   });
+  if (answers.length > 0) deps.onAnswered?.(answers);
+  return answers.length;
 }
 
 /**
@@ -93,7 +114,7 @@ export async function checkPendingIdentifications(deps: SlowPathDeps): Promise<n
     return rows;
   });
 
-  let decided = 0;
+  const answers: SlowPathAnswer[] = [];
   for (const item of claimed) {
     let verdict: BssVerdict;
     try {
@@ -155,9 +176,10 @@ export async function checkPendingIdentifications(deps: SlowPathDeps): Promise<n
       });
       return answer(tx, deps, key, at, { result: 'confirmed', entryId, decidedBy: 'checker' });
     });
-    if (done) decided++;
+    if (done) answers.push(done);
   }
-  return decided;
+  if (answers.length > 0) deps.onAnswered?.(answers);
+  return answers.length;
 }
 
 type Verdict =
@@ -171,15 +193,15 @@ async function answer(
   key: { messengerId: string; requestId: string },
   at: Date,
   verdict: Verdict,
-): Promise<boolean> {
-  const changed = await decidePendingRequest(
+): Promise<SlowPathAnswer | null> {
+  const timing = await decidePendingRequest(
     tx,
     key,
     verdict.result === 'confirmed'
       ? { state: 'confirmed', at, decidedBy: verdict.decidedBy, entryId: verdict.entryId }
       : { state: 'not_confirmed', at, decidedBy: verdict.decidedBy, reason: verdict.reason },
   );
-  if (!changed) return false;
+  if (!timing) return null;
   await tx.query(
     'DELETE FROM pending_identifications WHERE messenger_id = $1 AND request_id = $2',
     [key.messengerId, key.requestId],
@@ -211,5 +233,10 @@ async function answer(
     at,
     data: { ...key, ...verdict },
   });
-  return true;
+  return {
+    messengerId: key.messengerId,
+    result: verdict.result,
+    answerSeconds: (at.getTime() - timing.receivedAt.getTime()) / 1000,
+    late: at > timing.answerBy,
+  };
 }
