@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { skipAuditAppendsForBenchmark } from '../src/audit/append-audit-entry.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { systemClock } from '../src/core/clock.js';
 import { newId } from '../src/core/ids.js';
@@ -22,14 +23,20 @@ import {
   type Signer,
 } from '../src/protocol/signatures/index.js';
 import { createRoutingService, loadRoutingTable } from '../src/routing/index.js';
-import { type Benchmark, round, rssMb } from './harness/benchmark.js';
+import {
+  type Benchmark,
+  type BenchmarkContext,
+  type BenchmarkResult,
+  round,
+  rssMb,
+} from './harness/benchmark.js';
 import { benchDatabaseUrl, intArg } from './support/bench-args.js';
 import { type BenchSchema, createBenchSchema } from './support/bench-schema.js';
 
 /**
  * Legacy reconciliation (issue 8, R9, I1) on PostgreSQL:
  * `npm run bench -- reconcile [--users N] [--batch-size N] [--max-in-flight N]
- *  [--per-operator N] [--pool N]`.
+ *  [--per-operator N] [--pool N] [--audit-ratio]`.
  *
  * Four operator nodes (real createOperatorNode, signed HTTP on loopback, each
  * on its own schema and pool, in this process) hold subscribers for every
@@ -41,6 +48,8 @@ import { type BenchSchema, createBenchSchema } from './support/bench-schema.js';
  * time and a 400 MB temporary file), timed as importUsersPerSecond. Then
  * reconcileLegacyUsers runs end to end (plan, send, apply) and is timed as
  * usersReconciledPerSecond; RSS is sampled every 250 ms throughout.
+ * `--audit-ratio` does all of it four times (with, without, without, with
+ * every audit append skipped) and reports auditRatioToBaseline (issue 8).
  */
 const OPERATORS = [
   { id: 'mts', prefix: '916', inn: '7740000076', owner: 'mMTS', mnc: '01' },
@@ -56,6 +65,57 @@ const PLAN_HOLDERS: Record<string, string> = {
 };
 
 const run: Benchmark = async (ctx) => {
+  if (!ctx.args.includes('--audit-ratio')) return reconcileOnce(ctx);
+  // The same work four times in this run, each on fresh schemas, in the
+  // order with / without / without / with the audit log (ABBA), so a trend
+  // of the shared machine over the run weighs on both sides alike.
+  const order = [true, false, false, true];
+  const results: Array<{ audit: boolean; result: BenchmarkResult }> = [];
+  for (const [i, audit] of order.entries()) {
+    ctx.progress(
+      `run ${i + 1} of ${order.length}: ${audit ? 'with the audit log' : 'audit appends skipped'}`,
+    );
+    skipAuditAppendsForBenchmark(!audit);
+    try {
+      results.push({ audit, result: await reconcileOnce(ctx) });
+    } finally {
+      skipAuditAppendsForBenchmark(false);
+    }
+  }
+  const rate = (r: BenchmarkResult) =>
+    r.figures.find((f) => f.key === 'usersReconciledPerSecond')?.value ?? Number.NaN;
+  const mean = (audit: boolean) => {
+    const rates = results.filter((r) => r.audit === audit).map((r) => rate(r.result));
+    return rates.reduce((a, b) => a + b, 0) / rates.length;
+  };
+  const first = results[0]?.result as BenchmarkResult;
+  return {
+    figures: [
+      ...first.figures,
+      {
+        key: 'usersReconciledPerSecondWithAuditMean',
+        value: Math.round(mean(true)),
+        label: 'users reconciled per second with the audit log, mean of runs 1 and 4',
+      },
+      {
+        key: 'usersReconciledPerSecondWithoutAuditMean',
+        value: Math.round(mean(false)),
+        label: 'users reconciled per second, audit appends skipped, mean of runs 2 and 3',
+      },
+      {
+        key: 'auditRatioToBaseline',
+        value: round(mean(true) / mean(false), 3),
+        label: 'throughput with audit ÷ without (1 = free)',
+      },
+    ],
+    parameters: {
+      ...first.parameters,
+      runs: results.map((r) => ({ audit: r.audit, usersReconciledPerSecond: rate(r.result) })),
+    },
+  };
+};
+
+async function reconcileOnce(ctx: BenchmarkContext): Promise<BenchmarkResult> {
   const users = intArg(ctx.args, '--users') ?? 1_000_000;
   const batchSize = intArg(ctx.args, '--batch-size') ?? 10_000;
   const maxInFlight = intArg(ctx.args, '--max-in-flight') ?? 8;
@@ -237,6 +297,13 @@ const run: Benchmark = async (ctx) => {
         `reconciled ${reconciled} of ${imported.imported}: ${JSON.stringify(summary)}`,
       );
     }
+    let auditEntries = 0;
+    for (const { db } of schemas) {
+      const { rows } = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM audit_entries',
+      );
+      auditEntries += rows[0]?.n ?? 0;
+    }
     const half = rssSamples.slice(0, Math.ceil(rssSamples.length / 2));
     const tail = rssSamples.slice(Math.ceil(rssSamples.length / 2));
     return {
@@ -256,6 +323,11 @@ const run: Benchmark = async (ctx) => {
           key: 'importUsersPerSecond',
           value: Math.round(imported.imported / importSeconds),
           label: 'legacy users imported per second',
+        },
+        {
+          key: 'auditEntries',
+          value: auditEntries,
+          label: 'audit entries written (messenger + operators, incl. import)',
         },
         { key: 'rssBeforeMb', value: Math.round(rssBefore), label: 'RSS before reconcile (MiB)' },
         { key: 'rssPeakMb', value: Math.round(peakRss), label: 'RSS peak during reconcile (MiB)' },
@@ -286,7 +358,7 @@ const run: Benchmark = async (ctx) => {
     for (const s of schemas) await s.drop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   }
-};
+}
 
 export default run;
 

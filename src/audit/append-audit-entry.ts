@@ -11,6 +11,18 @@ export interface NewAuditEntry {
   data: unknown;
 }
 
+let appendsSkipped = false;
+
+/**
+ * Benchmarks only (`npm run bench -- reconcile --audit-ratio`): skips every
+ * append in this process so the audit log's cost can be measured as a
+ * throughput ratio of the same work with and without it. No node, command or
+ * config calls this; the audit log is not optional in production (R10, R12).
+ */
+export function skipAuditAppendsForBenchmark(skip: boolean): void {
+  appendsSkipped = skip;
+}
+
 /**
  * Appends one entry to an audit chain inside the caller's transaction, so the
  * entry commits or rolls back with the change it records. MUST be called in a
@@ -29,7 +41,8 @@ export async function appendAuditEntry(
   tx: Queryable,
   input: NewAuditEntry,
   options: { ids?: IdGenerator } = {},
-): Promise<{ id: string; partition: number; seq: number; hash: string }> {
+): Promise<{ id: string; partition: number; seq: number; hash: string } | null> {
+  if (appendsSkipped) return null;
   const { rows } = await tx.query<{ partition: number; seq: string | number; hash: string }>(
     `SELECT partition, seq, hash FROM audit_heads
       WHERE partition = (txid_current() % ${AUDIT_PARTITIONS})::int FOR UPDATE`,

@@ -101,6 +101,14 @@ export const NodeConfigSchema = Type.Object(
       Type.String({ minLength: 16, description: 'bearer credential of the internal/app listener' }),
     ),
     internalTokenFile: Type.Optional(Type.String({ minLength: 1 })),
+    adminToken: Type.Optional(
+      Type.String({
+        minLength: 16,
+        description:
+          'bearer credential of the console on the internal/app listener; without it the console is off',
+      }),
+    ),
+    adminTokenFile: Type.Optional(Type.String({ minLength: 1 })),
     partnerListener: Listener(8443),
     internalListener: Listener(8444),
     publicBaseUrl: Type.Optional(

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import type { Config } from '../config/config-schema.js';
+import { registerNodeConsole } from '../console/node-console-routes.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -161,6 +162,13 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
       "For the messenger's own backend: registration by SMS code, identification, the may-send check. Bearer credential.",
   });
   registerHealthRoutes(appApp, { db, node: credentials.selfId });
+  if (credentials.adminToken) {
+    await registerNodeConsole(appApp, {
+      nodes: { operators: [], messenger: { id: credentials.selfId, db, registry } },
+      clock,
+      adminToken: credentials.adminToken,
+    });
+  }
   appApp.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', registry.contentType).send(await registry.metrics()),
   );

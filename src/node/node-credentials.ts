@@ -20,6 +20,8 @@ export interface NodeCredentials {
   resolveKey: KeyResolver;
   hashNumber: NumberHasher;
   internalToken: string;
+  /** The console's credential (issue 7); undefined: the node serves no console. */
+  adminToken?: string | undefined;
 }
 
 /**
@@ -32,6 +34,7 @@ export function createNodeCredentials(parts: {
   participants: readonly Participant[];
   numberHashKey: string;
   internalToken: string;
+  adminToken?: string | undefined;
 }): NodeCredentials {
   const directory = createDirectoryIndex(parts.participants);
   const self = directory.get(parts.selfId);
@@ -43,6 +46,13 @@ export function createNodeCredentials(parts: {
       `the signing key "${parts.signer.keyId}" is not among ${parts.selfId}'s keys in the directory`,
     );
   }
+  if (parts.adminToken !== undefined && parts.adminToken === parts.internalToken) {
+    // The BSS or the messenger's backend holds the internal token; it must not open the console.
+    throw new IdbridgeError(
+      'CONFIG_INVALID',
+      'node.adminToken must differ from node.internalToken',
+    );
+  }
   return {
     selfId: parts.selfId,
     signer: parts.signer,
@@ -51,6 +61,7 @@ export function createNodeCredentials(parts: {
     resolveKey: createKeyResolver(parts.participants.filter((p) => p.id !== parts.selfId)),
     hashNumber: createNumberHasher(parts.numberHashKey),
     internalToken: parts.internalToken,
+    adminToken: parts.adminToken,
   };
 }
 
@@ -64,6 +75,10 @@ export function loadNodeCredentials(config: Readonly<Config>): NodeCredentials {
     participants: loadDirectoryFile(required(node.directoryFile, 'node.directoryFile')),
     numberHashKey: secret(node.numberHashKey, node.numberHashKeyFile, 'node.numberHashKey'),
     internalToken: secret(node.internalToken, node.internalTokenFile, 'node.internalToken'),
+    adminToken:
+      node.adminToken === undefined && node.adminTokenFile === undefined
+        ? undefined
+        : secret(node.adminToken, node.adminTokenFile, 'node.adminToken'),
   });
 }
 

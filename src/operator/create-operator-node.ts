@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import type { Config } from '../config/config-schema.js';
+import { registerNodeConsole } from '../console/node-console-routes.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -170,6 +171,22 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
       'Billing-system events and operations; bearer credential; never exposed to partners.',
   });
   registerHealthRoutes(internalApp, { db, node: credentials.selfId });
+  if (credentials.adminToken) {
+    await registerNodeConsole(internalApp, {
+      nodes: {
+        operators: [
+          {
+            id: credentials.selfId,
+            name: credentials.directory.get(credentials.selfId)?.name ?? credentials.selfId,
+            db,
+            registry,
+          },
+        ],
+      },
+      clock,
+      adminToken: credentials.adminToken,
+    });
+  }
   internalApp.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', registry.contentType).send(await registry.metrics()),
   );

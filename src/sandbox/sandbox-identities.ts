@@ -13,6 +13,8 @@ export interface SandboxIdentity {
   privateJwk: PrivateJwk;
   publicJwk: PublicJwk;
   internalToken: string;
+  /** The node's own console (issue 7); added to older secrets files on start. */
+  adminToken: string;
   numberHashKey: string;
 }
 
@@ -33,7 +35,14 @@ export function loadOrCreateSandboxSecrets(
   const file = join(dataDir, 'secrets.json');
   if (existsSync(file)) {
     const secrets = JSON.parse(readFileSync(file, 'utf8')) as SandboxSecrets;
-    if (nodeIds.every((id) => secrets.nodes[id])) return secrets;
+    if (nodeIds.every((id) => secrets.nodes[id])) {
+      const missing = nodeIds.filter((id) => !secrets.nodes[id]?.adminToken);
+      if (missing.length === 0) return secrets;
+      // A data directory from before node consoles: keep every key, add the credential.
+      for (const id of missing) (secrets.nodes[id] as SandboxIdentity).adminToken = newToken();
+      writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+      return secrets;
+    }
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const nodes: Record<string, SandboxIdentity> = {};
@@ -43,11 +52,16 @@ export function loadOrCreateSandboxSecrets(
       id,
       privateJwk: pair.privateJwk,
       publicJwk: pair.publicJwk,
-      internalToken: randomBytes(24).toString('base64url'),
+      internalToken: newToken(),
+      adminToken: newToken(),
       numberHashKey: randomBytes(32).toString('base64url'),
     };
   }
   const secrets: SandboxSecrets = { nodes, smsSecret: randomBytes(32).toString('base64url') };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+function newToken(): string {
+  return randomBytes(24).toString('base64url');
 }

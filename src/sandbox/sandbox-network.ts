@@ -109,6 +109,7 @@ export async function startSandboxNetwork(deps: {
       participants,
       numberHashKey: secrets.nodes[id]!.numberHashKey,
       internalToken: secrets.nodes[id]!.internalToken,
+      adminToken: secrets.nodes[id]!.adminToken,
     });
   const baseConfig = (overrides: Record<string, unknown>): Readonly<Config> =>
     loadConfig({ env: {}, overrides: { outbox: { pollIntervalMs: 500 }, ...overrides } });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,4 +233,34 @@ describe.skipIf(skipWithoutBrowser)('sandbox console in a browser', () => {
       .waitFor({ timeout: WAIT_MS });
     expect((await fetch(`${megafon?.partnerUrl}/health`)).status).toBe(200);
   }, 180_000);
+
+  it("opens an operator's own console on its internal listener with the admin credential", async () => {
+    const mts = sandbox.network.operators.find((o) => o.id === 'mts');
+    const secrets = JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8')) as {
+      nodes: Record<string, { adminToken: string; internalToken: string }>;
+    };
+    await page.goto(`${mts?.internalUrl}/console`);
+    // Without the credential: only the login form, no data.
+    await page.locator('[data-testid="login-token"]').waitFor({ timeout: WAIT_MS });
+    expect(await page.locator('#tab-identification').isHidden()).toBe(true);
+
+    // The internal (BSS) token is refused; the admin credential opens it.
+    await page.fill('[data-testid="login-token"]', secrets.nodes.mts?.internalToken ?? '');
+    await page.click('[data-testid="login"]');
+    await page.locator('#login-error', { hasText: 'invalid bearer credential' }).waitFor({
+      timeout: WAIT_MS,
+    });
+    await page.fill('[data-testid="login-token"]', secrets.nodes.mts?.adminToken ?? '');
+    await page.click('[data-testid="login"]');
+    await page
+      .locator('#recent-requests [data-state="confirmed"]')
+      .first()
+      .waitFor({ timeout: WAIT_MS });
+    expect(await page.locator('#node-title').textContent()).toBe('console of mts');
+    // Its own data only: one operator's charts.
+    expect(await page.locator('#identification-charts .card').count()).toBe(1);
+    const text = await page.locator('main').textContent();
+    expect(text).not.toMatch(/\+79\d{9}/);
+    await page.screenshot({ path: join(IMAGES, 'console-node-mts.png'), fullPage: true });
+  }, 120_000);
 });

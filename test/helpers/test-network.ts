@@ -40,6 +40,9 @@ export interface TestNetwork {
   credentials(id: string): NodeCredentials;
 }
 
+/** The console credential every test node gets (issue 7). */
+export const testAdminToken = (id: string) => `test-admin-token-${id}`;
+
 /** Keys, ports and a directory for a handful of participants on loopback. */
 export async function createTestNetwork(specs: TestParticipantSpec[]): Promise<TestNetwork> {
   const signers: Record<string, Signer> = {};
@@ -73,6 +76,7 @@ export async function createTestNetwork(specs: TestParticipantSpec[]): Promise<T
         participants,
         numberHashKey: `test-number-hash-key-${id}`,
         internalToken: `test-internal-token-${id}`,
+        adminToken: testAdminToken(id),
       }),
   };
 }

@@ -1,8 +1,13 @@
-// The sandbox console's page script (issue 7). No build step: plain DOM and
+// The console's page script (issue 7), for the sandbox page and for one
+// node's own page (`<body data-mode="node">`). No build step: plain DOM and
 // hand-drawn SVG charts. Everything from the server is inserted as text
 // nodes, never as HTML.
 
 const $ = (id) => document.getElementById(id);
+// A node's console reads its data behind the admin credential; the sandbox's needs none.
+const NODE_MODE = document.body.dataset.mode === 'node';
+const CONSOLE_API = NODE_MODE ? '/console/api' : '/api/console';
+const TOKEN_KEY = 'idbridge-console-token';
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -34,6 +39,7 @@ const shortCode = (code) => (code ? `${code.slice(0, 10)}…` : '—');
 
 function table(target, headers, rows) {
   const t = $(target);
+  if (!t) return; // a table this page does not have (the node page has no network tab)
   t.replaceChildren(
     el(
       'thead',
@@ -60,19 +66,34 @@ function log(text, isError = false) {
     { class: isError ? 'error' : '' },
     `${new Date().toLocaleTimeString()} ${text}`,
   );
-  $('activity').prepend(item);
+  $('activity')?.prepend(item);
 }
 
+class Unauthenticated extends Error {}
+
 async function api(method, path, body) {
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+  const token = NODE_MODE ? sessionStorage.getItem(TOKEN_KEY) : null;
+  if (NODE_MODE && !token) throw new Unauthenticated('admin credential needed');
+  if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch(path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
+  if (response.status === 401 && NODE_MODE) throw new Unauthenticated(data?.message ?? '401');
   if (!response.ok) throw new Error(data?.message ?? `${response.status}`);
   return data;
+}
+
+/** Node page: ask for the credential; the dashboards stay hidden until it works. */
+function showLogin(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('login-form').hidden = false;
+  $('login-error').textContent = message ?? '';
+  for (const section of document.querySelectorAll('.tab')) section.hidden = true;
 }
 
 // ---- charts ------------------------------------------------------------
@@ -626,10 +647,41 @@ function renderSearch(result) {
 
 // ---- wiring ----------------------------------------------------------------
 
+async function refreshNode() {
+  try {
+    const d = await api('GET', `${CONSOLE_API}/dashboard`);
+    if (!$('login-form').hidden) {
+      $('login-form').hidden = true;
+      showTab();
+    }
+    const self = d.messenger ?? d.operators[0];
+    $('node-title').textContent = self ? `console of ${self.id}` : 'console';
+    // A messenger writes no notices (its identification tab lists operators' misses);
+    // an operator has no users.
+    const isMessenger = Boolean(d.messenger);
+    document.querySelector('nav a[data-tab="notices"]').hidden = isMessenger;
+    $('users-tab').hidden = !isMessenger;
+    $('clock').textContent = `updated ${time(d.now)}`;
+    const { now, ...data } = d;
+    draw('identification', [data.operators, Math.floor(new Date(now) / 60000)], () =>
+      renderIdentification(d),
+    );
+    draw('notices', data.operators, () => renderNotices(d));
+    draw('partners', data, () => renderPartners(d, undefined));
+    draw('users', data.messenger, () => renderUsers(d));
+    document.body.dataset.refreshed = String(Date.now());
+  } catch (err) {
+    if (err instanceof Unauthenticated)
+      showLogin(sessionStorage.getItem(TOKEN_KEY) ? err.message : '');
+    else $('clock').textContent = `refresh failed: ${err.message}`;
+  }
+}
+
 async function refresh() {
+  if (NODE_MODE) return refreshNode();
   try {
     const [d, nodes, inbox] = await Promise.all([
-      api('GET', '/api/console/dashboard'),
+      api('GET', `${CONSOLE_API}/dashboard`),
       api('GET', '/api/sandbox/nodes'),
       api('GET', '/api/sandbox/inbox'),
     ]);
@@ -652,14 +704,24 @@ async function refresh() {
 }
 
 function showTab() {
-  const name = (location.hash || '#network').slice(1);
+  if (NODE_MODE && !$('login-form').hidden) return;
+  const fallback = NODE_MODE
+    ? (document.querySelector('nav a:not([hidden])')?.dataset.tab ?? 'search')
+    : 'network';
+  const name = (location.hash || `#${fallback}`).slice(1);
   for (const section of document.querySelectorAll('.tab'))
     section.hidden = section.id !== `tab-${name}`;
   for (const a of document.querySelectorAll('nav a'))
     a.classList.toggle('active', a.dataset.tab === name);
 }
 
-$('register-form').addEventListener('submit', (event) => {
+$('login-form')?.addEventListener('submit', (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(TOKEN_KEY, $('login-token').value.trim());
+  $('login-token').value = '';
+  refresh();
+});
+$('register-form')?.addEventListener('submit', (event) => {
   event.preventDefault();
   const phone = $('register-phone').value.trim();
   // Numbers leave the forms once sent: only the inbox shows them in full.
@@ -672,7 +734,7 @@ $('register-form').addEventListener('submit', (event) => {
     ),
   );
 });
-$('confirm-form').addEventListener('submit', (event) => {
+$('confirm-form')?.addEventListener('submit', (event) => {
   event.preventDefault();
   const body = { phone: $('confirm-phone').value.trim(), code: $('confirm-code').value.trim() };
   $('confirm-phone').value = '';
@@ -683,7 +745,7 @@ $('search-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   try {
     const query = $('search-query').value.trim();
-    const result = await api('GET', `/api/console/search?q=${encodeURIComponent(query)}`);
+    const result = await api('GET', `${CONSOLE_API}/search?q=${encodeURIComponent(query)}`);
     // A searched number is shown masked in the result and not kept in the box.
     if (result.kind === 'number') $('search-query').value = '';
     renderSearch(result);
