@@ -1,7 +1,7 @@
 import { type IdGenerator, newId } from '../core/ids.js';
 import type { Queryable } from '../db/port.js';
-import { AUDIT_PARTITIONS, type AuditKind, computeAuditHash } from './audit-entry.js';
-import { toJsonValue } from './canonical-json.js';
+import { AUDIT_PARTITIONS, type AuditKind, hashCanonicalEntry } from './audit-entry.js';
+import { canonicalJson } from './canonical-json.js';
 
 export interface NewAuditEntry {
   kind: AuditKind;
@@ -56,10 +56,12 @@ export async function appendAuditEntry(
     at: input.at.toISOString(),
     kind: input.kind,
     subject: input.subject,
-    data: toJsonValue(input.data),
     prevHash: head.hash,
   };
-  const hash = computeAuditHash(entry);
+  // Encoded once: hashed and stored as this very text (jsonb reads it back
+  // as the same value, so verify recomputes the same hash).
+  const data = canonicalJson(input.data ?? null);
+  const hash = hashCanonicalEntry(entry, data);
   const { rowCount } = await tx.query(
     `WITH appended AS (
        INSERT INTO audit_entries (id, partition, seq, at, kind, subject, data, prev_hash, hash)
@@ -74,7 +76,7 @@ export async function appendAuditEntry(
       entry.at,
       entry.kind,
       entry.subject,
-      JSON.stringify(entry.data),
+      data,
       entry.prevHash,
       hash,
     ],

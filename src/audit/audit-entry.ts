@@ -47,16 +47,24 @@ export interface AuditEntry {
 
 /** SHA-256 (hex) over the canonical encoding of everything but the hash itself. */
 export function computeAuditHash(entry: Omit<AuditEntry, 'hash'>): string {
-  const encoded = canonicalJson({
-    v: ENCODING_VERSION,
-    id: entry.id,
-    partition: entry.partition,
-    seq: entry.seq,
-    at: entry.at,
-    kind: entry.kind,
-    subject: entry.subject,
-    data: entry.data,
-    prevHash: entry.prevHash,
-  });
+  return hashCanonicalEntry(entry, canonicalJson(entry.data ?? null));
+}
+
+/**
+ * The same hash from the data's canonical JSON, already encoded: the append
+ * encodes a (possibly 2 MB) batch entry once and sends that very text to the
+ * database. The envelope's keys are written in sorted order by hand, so the
+ * bytes equal `canonicalJson` of the whole entry (the audit tests verify
+ * appended chains with `computeAuditHash`).
+ */
+export function hashCanonicalEntry(
+  entry: Omit<AuditEntry, 'hash' | 'data'>,
+  canonicalData: string,
+): string {
+  const j = JSON.stringify;
+  const encoded =
+    `{"at":${j(entry.at)},"data":${canonicalData},"id":${j(entry.id)},"kind":${j(entry.kind)},` +
+    `"partition":${j(entry.partition)},"prevHash":${j(entry.prevHash)},"seq":${j(entry.seq)},` +
+    `"subject":${j(entry.subject)},"v":${ENCODING_VERSION}}`;
   return createHash('sha256').update(encoded).digest('hex');
 }

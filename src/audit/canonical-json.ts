@@ -24,8 +24,3 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
-
-/** The value as it will read back from jsonb: what the hash must cover. */
-export function toJsonValue(value: unknown): unknown {
-  return JSON.parse(canonicalJson(value ?? null));
-}

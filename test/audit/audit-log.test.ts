@@ -319,3 +319,28 @@ describeEachDriver('audit log', (kind) => {
     });
   }
 });
+
+it('hashes the envelope written by hand exactly as the canonical JSON of the whole entry', async () => {
+  const { createHash } = await import('node:crypto');
+  const { canonicalJson } = await import('../../src/audit/canonical-json.js');
+  const { hashCanonicalEntry } = await import('../../src/audit/audit-entry.js');
+  const entry = {
+    id: '01a22470-0000-7000-8000-000000000001',
+    partition: 7,
+    seq: 123456789012,
+    at: '2026-11-28T09:00:00.000Z',
+    kind: 'identification.batch_decided',
+    subject: 'batch:"tamtam":ü\n',
+    prevHash: 'a'.repeat(64),
+  };
+  const data = {
+    z: [3, { b: 1, a: new Date('2026-01-01T00:00:00Z'), skip: undefined }],
+    a: 'кириллица "quoted" \\ \u2028',
+    n: -0.5,
+  };
+  // Entries appended before the hand-written envelope were hashed this way.
+  const expected = createHash('sha256')
+    .update(canonicalJson({ v: 1, ...entry, data }))
+    .digest('hex');
+  expect(hashCanonicalEntry(entry, canonicalJson(data))).toBe(expected);
+});
