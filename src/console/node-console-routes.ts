@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import { applyBearerAuth } from '../http/bearer-auth.js';
 import type { HttpApp } from '../http/create-http-app.js';
 import { type ConsoleNodes, readConsoleDashboard } from './console-dashboard.js';
+import { readConsolePageFiles } from './console-page-files.js';
 import { searchConsole } from './console-search.js';
-
-const PAGE_DIR = join(import.meta.dirname, 'page');
 
 /**
  * One node's own console (issue 7) on its internal (operator) or app
@@ -25,11 +22,7 @@ export async function registerNodeConsole(
   app: HttpApp,
   deps: { nodes: ConsoleNodes; clock: Clock; adminToken: string },
 ): Promise<void> {
-  const files = {
-    html: readFileSync(join(PAGE_DIR, 'node-console.html'), 'utf8'),
-    js: readFileSync(join(PAGE_DIR, 'console.js'), 'utf8'),
-    css: readFileSync(join(PAGE_DIR, 'console.css'), 'utf8'),
-  };
+  const files = readConsolePageFiles('node-console.html');
   const page = (type: string, body: string) => async (_req: unknown, reply: FastifyReply) =>
     reply
       .type(type)

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { readConsoleDashboard } from '../console/console-dashboard.js';
+import { readConsolePageFiles } from '../console/console-page-files.js';
 import { searchConsole } from '../console/console-search.js';
 import { createSandboxActions } from '../console/sandbox-actions.js';
 import type { Clock } from '../core/clock.js';
@@ -11,7 +11,6 @@ import type { HttpApp } from '../http/create-http-app.js';
 import { Uuid } from '../protocol/schemas/index.js';
 import type { SandboxNetwork } from './sandbox-network.js';
 
-const PAGE_DIR = join(import.meta.dirname, '..', 'console', 'page');
 const Closed = { additionalProperties: false } as const;
 const UserParams = Type.Object({ userId: Uuid }, Closed);
 const OperatorId = Type.String({ pattern: '^[a-z0-9-]{1,32}$' });
@@ -49,12 +48,7 @@ export function registerSandboxConsole(
       registry: network.messenger.node.registry,
     },
   };
-  // Read once: the page is three small static files shipped in the source tree.
-  const files = {
-    html: readFileSync(join(PAGE_DIR, 'sandbox-console.html'), 'utf8'),
-    js: readFileSync(join(PAGE_DIR, 'console.js'), 'utf8'),
-    css: readFileSync(join(PAGE_DIR, 'console.css'), 'utf8'),
-  };
+  const files = readConsolePageFiles('sandbox-console.html');
   const noStore = 'no-store';
   app.get('/', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', noStore).send(files.html),
