@@ -55,32 +55,38 @@ export async function batchTotalsByOperator(
 /**
  * The batch's request body, rebuilt from what planning stored: the same
  * items in the same order with the same codes every time, so a re-send is
- * the identical body the operator's idempotency expects.
+ * the identical body the operator's idempotency expects. `userIds[i]` is the
+ * user of `body.items[i]` (kept out of the body: partners never see it).
  */
 export async function readBatchRequest(
   db: Queryable,
   batchId: string,
-): Promise<BatchIdentificationRequest> {
+): Promise<{ body: BatchIdentificationRequest; userIds: string[] }> {
   const { rows } = await db.query<{
+    user_id: string;
     request_id: string;
     msisdn: string;
     code: string;
     user_since: string;
   }>(
-    `SELECT lu.request_id, u.msisdn, lu.code, to_char(u.legacy_user_since, 'YYYY-MM-DD') AS user_since
+    `SELECT lu.user_id, lu.request_id, u.msisdn, lu.code,
+            to_char(u.legacy_user_since, 'YYYY-MM-DD') AS user_since
      FROM legacy_users lu JOIN users u ON u.user_id = lu.user_id
      WHERE lu.batch_id = $1 AND lu.status = 'planned'
      ORDER BY lu.request_id`,
     [batchId],
   );
   return {
-    batchId,
-    items: rows.map((r) => ({
-      requestId: r.request_id,
-      msisdn: r.msisdn,
-      identificationCode: r.code,
-      userSince: r.user_since,
-    })),
+    body: {
+      batchId,
+      items: rows.map((r) => ({
+        requestId: r.request_id,
+        msisdn: r.msisdn,
+        identificationCode: r.code,
+        userSince: r.user_since,
+      })),
+    },
+    userIds: rows.map((r) => r.user_id),
   };
 }
 
@@ -125,16 +131,20 @@ export async function lockBatchForApply(tx: Queryable, batchId: string): Promise
  * Stores the per-item outcomes: confirmed → matched; NUMBER_REASSIGNED →
  * reassigned; NO_SUBSCRIBER_DATA → no_subscriber_data; NOT_SERVED → back to
  * waiting for one re-route (not_served when it already was re-routed).
- * Items are found by requestId alone (unique): the caller checked that the
- * answer's requestIds are exactly the batch's. A `batch_id = $1` condition
- * here made PostgreSQL's generic plan (prepared statements) walk the whole
- * batch once per item: 10,000 × 10,000 rows per apply.
+ *
+ * Rows are found by primary key (`userIds[i]` answers `requestIds[i]`, as
+ * read by readBatchRequest; the requestId is re-checked as a filter). Found
+ * through the request_id index instead, the plan depended on statistics
+ * taken before planning filled request_id: at 10,000,000 users PostgreSQL
+ * ran one 10,000-item apply for hours. A `batch_id = $1` condition made the
+ * generic plan walk the whole batch once per item.
  */
 export async function recordBatchOutcomes(
   tx: Queryable,
   input: {
     batchId: string;
     operatorId: string;
+    userIds: string[];
     requestIds: string[];
     results: string[];
     reasons: Array<string | null>;
@@ -152,10 +162,18 @@ export async function recordBatchOutcomes(
        END,
        not_served_by = CASE WHEN r.reason = 'NOT_SERVED' THEN $4 ELSE lu.not_served_by END,
        decided_at = $5
-     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS r(request_id, result, reason)
-     WHERE lu.request_id = r.request_id AND lu.status = 'planned'
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $6::uuid[])
+       AS r(request_id, result, reason, user_id)
+     WHERE lu.user_id = r.user_id AND lu.request_id = r.request_id AND lu.status = 'planned'
      RETURNING lu.user_id, lu.status, lu.code`,
-    [input.requestIds, input.results, input.reasons, input.operatorId, input.now],
+    [
+      input.requestIds,
+      input.results,
+      input.reasons,
+      input.operatorId,
+      input.now,
+      input.userIds,
+    ],
   );
   return rows.map((r) => ({ userId: r.user_id, status: r.status, code: r.code }));
 }

@@ -55,7 +55,7 @@ export async function sendLegacyBatch(
   batch: { batchId: string; operatorId: string },
 ): Promise<AppliedBatch> {
   const { db, clock } = deps;
-  const body = await readBatchRequest(db, batch.batchId);
+  const { body, userIds } = await readBatchRequest(db, batch.batchId);
   if (!(await markBatchSending(db, batch.batchId, clock.now()))) {
     return { sent: false, items: 0, outcomes: {} };
   }
@@ -102,6 +102,8 @@ export async function sendLegacyBatch(
     const rows = await recordBatchOutcomes(tx, {
       batchId: batch.batchId,
       operatorId: batch.operatorId,
+      // The answer's items are the body's, in order (checked above).
+      userIds,
       requestIds: answer.results.map((r) => r.requestId),
       results: answer.results.map((r) => r.result),
       reasons: answer.results.map((r) => r.reason ?? null),
