@@ -213,4 +213,52 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
     },
     SLOW,
   );
+  it(
+    'sends full batches while planning still runs, and re-routes NOT_SERVED numbers only in the next round (I5)',
+    async () => {
+      const n = await plantedNetwork(RESUME_SIZE);
+      const waitingAtFirstAnswer: number[] = [];
+      let answered: () => void = () => {};
+      const firstAnswer = new Promise<void>((resolve) => {
+        answered = resolve;
+      });
+      let chunks = 0;
+      let waitedForAnswer: boolean | undefined;
+      const summary = await reconcileLegacyUsers(n.deps, {
+        graceMs: GRACE_MS,
+        batchSize: RESUME_BATCH,
+        // Many small planning transactions, so full batches exist long before planning ends.
+        planChunk: RESUME_BATCH,
+        // Planning pauses after its 8th transaction (some batches are full by then)
+        // until a batch is answered: only a sender that does not wait for the
+        // end of planning gets one answered within the 30 s.
+        afterPlanChunk: async () => {
+          chunks += 1;
+          if (chunks !== 8) return;
+          waitedForAnswer = await Promise.race([
+            firstAnswer.then(() => true),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000)),
+          ]);
+        },
+        afterSend: async () => {
+          if (waitingAtFirstAnswer.length > 0) return;
+          const { rows } = await n.messengerDb.query<{ n: string }>(
+            `SELECT count(*) AS n FROM legacy_users WHERE status = 'waiting' AND not_served_by IS NULL`,
+          );
+          waitingAtFirstAnswer.push(Number(rows[0]?.n));
+          answered();
+        },
+      });
+      expect(waitedForAnswer).toBe(true);
+      // A batch was answered while users not yet planned were still waiting.
+      expect(waitingAtFirstAnswer[0]).toBeGreaterThan(0);
+      expect(summary).toMatchObject(expectedSummary(RESUME_SIZE));
+      expect(summary.batchResends).toBe(0);
+      expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
+      expect(n.batchPosts.length).toBe(summary.batches);
+      expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
+      expect(await openRegisterEntries(n)).toBe(summary.matched);
+    },
+    SLOW,
+  );
 });

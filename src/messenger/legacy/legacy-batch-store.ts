@@ -7,11 +7,20 @@ export interface UnappliedBatch {
   itemCount: number;
 }
 
-/** Batches planned or sent but not applied, oldest first. */
-export async function listUnappliedBatches(db: Queryable): Promise<UnappliedBatch[]> {
+/**
+ * Batches planned or sent but not applied, oldest first. With `fullAt`, only
+ * those planning can no longer change: full (`fullAt` items) or already
+ * sent once — what may go out while planning still runs.
+ */
+export async function listUnappliedBatches(
+  db: Queryable,
+  fullAt?: number,
+): Promise<UnappliedBatch[]> {
   const { rows } = await db.query<{ batch_id: string; operator_id: string; item_count: number }>(
     `SELECT batch_id, operator_id, item_count FROM legacy_batches
-     WHERE state <> 'applied' ORDER BY planned_at, batch_id`,
+     WHERE state <> 'applied' AND ($1::int IS NULL OR item_count >= $1 OR send_count > 0)
+     ORDER BY planned_at, batch_id`,
+    [fullAt ?? null],
   );
   return rows.map((r) => ({
     batchId: r.batch_id,
@@ -132,12 +141,16 @@ export async function lockBatchForApply(tx: Queryable, batchId: string): Promise
  * reassigned; NO_SUBSCRIBER_DATA → no_subscriber_data; NOT_SERVED → back to
  * waiting for one re-route (not_served when it already was re-routed).
  *
- * Rows are found by primary key (`userIds[i]` answers `requestIds[i]`, as
- * read by readBatchRequest; the requestId is re-checked as a filter). Found
- * through the request_id index instead, the plan depended on statistics
- * taken before planning filled request_id: at 10,000,000 users PostgreSQL
- * ran one 10,000-item apply for hours. A `batch_id = $1` condition made the
- * generic plan walk the whole batch once per item.
+ * Rows are found by primary key: `userIds[i]` answers the batch's item i, as
+ * read by readBatchRequest (the caller checked the answer's requestIds
+ * against that body). The guard "still planned" compares with a value that
+ * comes in with the items, not with the literal 'planned': statistics taken
+ * before planning say almost no row is planned, and a literal lets
+ * PostgreSQL believe legacy_users yields one row, put it on the outside of
+ * the join and scan it whole once per item (one 10,000-item apply ran for
+ * hours at 10,000,000 users, and minutes at 200,000). As a join condition
+ * it does not shrink the table's estimate, so the plan stays 10,000 primary
+ * key probes whatever the statistics say.
  */
 export async function recordBatchOutcomes(
   tx: Queryable,
@@ -145,7 +158,6 @@ export async function recordBatchOutcomes(
     batchId: string;
     operatorId: string;
     userIds: string[];
-    requestIds: string[];
     results: string[];
     reasons: Array<string | null>;
     now: Date;
@@ -160,19 +172,19 @@ export async function recordBatchOutcomes(
          WHEN r.reason = 'NOT_SERVED' AND lu.not_served_by IS NULL THEN 'waiting'
          WHEN r.reason = 'NOT_SERVED' THEN 'not_served'
        END,
-       not_served_by = CASE WHEN r.reason = 'NOT_SERVED' THEN $4 ELSE lu.not_served_by END,
-       decided_at = $5
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $6::uuid[])
-       AS r(request_id, result, reason, user_id)
-     WHERE lu.user_id = r.user_id AND lu.request_id = r.request_id AND lu.status = 'planned'
+       not_served_by = CASE WHEN r.reason = 'NOT_SERVED' THEN $3 ELSE lu.not_served_by END,
+       decided_at = $4
+     FROM unnest($1::text[], $2::text[], $5::uuid[], $6::text[])
+       AS r(result, reason, user_id, status_before)
+     WHERE lu.user_id = r.user_id AND lu.status = r.status_before
      RETURNING lu.user_id, lu.status, lu.code`,
     [
-      input.requestIds,
       input.results,
       input.reasons,
       input.operatorId,
       input.now,
       input.userIds,
+      input.userIds.map(() => 'planned'),
     ],
   );
   return rows.map((r) => ({ userId: r.user_id, status: r.status, code: r.code }));

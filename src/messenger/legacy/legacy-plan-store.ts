@@ -7,25 +7,48 @@ export interface WaitingLegacyUser {
   notServedBy: string | null;
 }
 
-/** The next waiting users after `afterUserId`, locked for planning. */
+/**
+ * The next waiting users after `afterUserId`, locked for planning. Users an
+ * operator answered NOT_SERVED wait for a routing refresh (I5) and are only
+ * taken with `includeRerouted`. `lastScanned` is where the next call goes on
+ * (past users skipped because they meanwhile left state `legacy`).
+ *
+ * The waiting rows are picked in a CTE on legacy_users alone (its partial
+ * `waiting` index, in user_id order) before the join, so the plan stays a
+ * short index walk whatever the table's size or statistics.
+ */
 export async function lockWaitingLegacyUsers(
   tx: Queryable,
   afterUserId: string,
   limit: number,
-): Promise<WaitingLegacyUser[]> {
+  includeRerouted: boolean,
+): Promise<{ users: WaitingLegacyUser[]; lastScanned: string | null }> {
   const { rows } = await tx.query<{
     user_id: string;
-    msisdn: string;
+    msisdn: string | null;
     not_served_by: string | null;
   }>(
-    `SELECT lu.user_id, u.msisdn, lu.not_served_by
-     FROM legacy_users lu JOIN users u ON u.user_id = lu.user_id
-     WHERE lu.status = 'waiting' AND lu.user_id > $1 AND u.state = 'legacy'
-     ORDER BY lu.user_id LIMIT $2
-     FOR UPDATE OF lu`,
-    [afterUserId, limit],
+    `WITH w AS MATERIALIZED (
+       SELECT lu.user_id, lu.not_served_by FROM legacy_users lu
+       WHERE lu.status = 'waiting' AND lu.user_id > $1
+         AND (lu.not_served_by IS NULL OR $3)
+       ORDER BY lu.user_id LIMIT $2
+       FOR UPDATE
+     )
+     SELECT w.user_id, u.msisdn, w.not_served_by
+     FROM w LEFT JOIN users u ON u.user_id = w.user_id AND u.state = 'legacy'`,
+    [afterUserId, limit, includeRerouted],
   );
-  return rows.map((r) => ({ userId: r.user_id, msisdn: r.msisdn, notServedBy: r.not_served_by }));
+  const users: WaitingLegacyUser[] = [];
+  // Lower-case hex compares as uuid order does; no ORDER BY (a sort) needed.
+  let lastScanned: string | null = null;
+  for (const r of rows) {
+    if (lastScanned === null || r.user_id > lastScanned) lastScanned = r.user_id;
+    if (r.msisdn !== null) {
+      users.push({ userId: r.user_id, msisdn: r.msisdn, notServedBy: r.not_served_by });
+    }
+  }
+  return { users, lastScanned };
 }
 
 /**

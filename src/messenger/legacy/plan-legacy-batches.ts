@@ -44,19 +44,35 @@ const NO_USER = '00000000-0000-0000-0000-000000000000';
  * operator. Both are suspended for re-identification as new users (R9).
  *
  * Concurrency: one planner at a time per messenger (the reconcile command);
- * waiting rows are locked while planned.
+ * waiting rows are locked while planned. It runs beside the sender, which
+ * meanwhile takes only full batches: planning never touches those again.
  */
 export async function planLegacyBatches(
   deps: PlanLegacyDeps,
-  options: { batchSize: number; chunk: number; graceMs: number },
+  options: {
+    batchSize: number;
+    chunk: number;
+    graceMs: number;
+    /** Take users waiting for a re-route after NOT_SERVED (only once routing was refreshed, I5). */
+    includeRerouted: boolean;
+    /** Stops between chunks; what was planned stays planned. */
+    signal?: AbortSignal;
+    /** After each committed chunk (a batch may have become full); awaited. */
+    onChunkPlanned?: () => void | Promise<void>;
+  },
 ): Promise<PlanResult> {
   const { db, clock, ids } = deps;
   const total: PlanResult = { planned: 0, unroutable: 0, notServed: 0 };
   let after = NO_USER;
-  for (;;) {
+  while (options.signal?.aborted !== true) {
     const step = await db.transaction(async (tx) => {
-      const users = await lockWaitingLegacyUsers(tx, after, options.chunk);
-      if (users.length === 0) return null;
+      const { users, lastScanned } = await lockWaitingLegacyUsers(
+        tx,
+        after,
+        options.chunk,
+        options.includeRerouted,
+      );
+      if (lastScanned === null) return null;
       const open = new Map<string, { batchId: string; operatorId: string; itemCount: number }>();
       for (const b of await lockOpenBatches(tx, options.batchSize)) open.set(b.operatorId, b);
       const touched = new Map<string, { batchId: string; operatorId: string; itemCount: number }>();
@@ -122,16 +138,18 @@ export async function planLegacyBatches(
         });
       }
       return {
-        last: users[users.length - 1]?.userId ?? after,
+        last: lastScanned,
         planned: items.userIds.length,
         unroutable: settled.statuses.filter((s) => s === 'unroutable').length,
         notServed: settled.statuses.filter((s) => s === 'not_served').length,
       };
     });
     if (!step) return total;
+    await options.onChunkPlanned?.();
     after = step.last;
     total.planned += step.planned;
     total.unroutable += step.unroutable;
     total.notServed += step.notServed;
   }
+  return total;
 }

@@ -51,6 +51,8 @@ export interface ReconcileOptions {
   /** Stops starting batches; those in flight are finished and applied. */
   signal?: AbortSignal;
   onProgress?: (progress: OperatorProgress[]) => void;
+  /** Test seam: after each committed planning transaction, awaited. */
+  afterPlanChunk?: () => Promise<void>;
   /** Test seam: after an operator answered a batch, before it is applied. */
   afterSend?: (batchId: string, operatorId: string) => void | Promise<void>;
   /** In the transaction of every set of users moved (webhooks, set-based). */
@@ -61,10 +63,12 @@ const MAX_ROUNDS = 4;
 
 /**
  * `reconcile` (R9, I1): plans every waiting legacy user into batches per
- * operator, sends them with bounded concurrency (at most `maxInFlight`
- * requests in all and `perOperator` per operator) and applies each answer in
- * its own transaction. Users answered NOT_SERVED are re-routed once after a
- * routing refresh (I5) in a following round. Returns the summary.
+ * operator and, while planning goes on, sends the batches planning can no
+ * longer change (full ones) with bounded concurrency (at most `maxInFlight`
+ * requests in all and `perOperator` per operator); the last, partly filled
+ * batches go when planning is done. Each answer is applied in its own
+ * transaction. Users answered NOT_SERVED are re-routed once after a routing
+ * refresh (I5) in a following round. Returns the summary.
  *
  * Resumable: everything lives in the database. After a crash or an abort the
  * next call plans what is still waiting, skips applied batches and re-sends
@@ -94,93 +98,180 @@ export async function reconcileLegacyUsers(
           log.error({ err }, 'routing reload failed; re-routing on the current table'),
         );
     }
-    const planned = await planLegacyBatches(
+    // Stops the planner when sending fails or the caller aborts.
+    const stopPlanning = new AbortController();
+    const onAbort = () => stopPlanning.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const wake = createWakeUp();
+    const planning = planLegacyBatches(
       { ...deps, onUsersChanged: options.onUsersChanged },
       {
         batchSize,
         chunk: options.planChunk ?? 50_000,
         graceMs: options.graceMs,
+        // Users sent back by NOT_SERVED during this round wait for the next one (I5).
+        includeRerouted: reloaded,
+        signal: stopPlanning.signal,
+        onChunkPlanned: async () => {
+          wake.signal();
+          await options.afterPlanChunk?.();
+        },
       },
-    );
-    log.info({ round, ...planned }, 'legacy users planned');
-    const batches = await listUnappliedBatches(db);
-    if (batches.length === 0) break;
-    await sendBatches(deps, options, batches);
+    ).then((planned) => {
+      log.info({ round, ...planned }, 'legacy users planned');
+      return planned;
+    });
+    let sent: number;
+    try {
+      sent = await sendWhilePlanning(deps, options, { planning, wake, batchSize }, () =>
+        stopPlanning.abort(),
+      );
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    if (sent === 0) break;
   }
   const summary = await readLegacySummary(db);
   log.info({ summary }, 'legacy reconciliation finished');
   return summary;
 }
 
-async function sendBatches(
+/**
+ * Sends batches as planning makes them available: full ones while it runs,
+ * then everything unapplied. Returns how many batches it took; throws the
+ * first failure (sending or planning) after the requests in flight ended.
+ */
+async function sendWhilePlanning(
   deps: ReconcileDeps,
   options: ReconcileOptions,
-  batches: UnappliedBatch[],
-): Promise<void> {
-  const totals = await batchTotalsByOperator(deps.db);
-  const progress = [...totals].map(([operatorId, t]) => ({ operatorId, ...t }));
-  const report = () => options.onProgress?.(progress.map((p) => ({ ...p })));
-  report();
-  const queues = new Map<string, UnappliedBatch[]>();
-  for (const b of batches) queues.set(b.operatorId, [...(queues.get(b.operatorId) ?? []), b]);
-
-  const limit = createLimit(options.maxInFlight ?? 8);
+  { planning, wake, batchSize }: { planning: Promise<unknown>; wake: WakeUp; batchSize: number },
+  stopPlanning: () => void,
+): Promise<number> {
+  let planningDone = false;
   let failure: unknown;
+  const planned = planning.then(
+    () => {
+      planningDone = true;
+    },
+    (err) => {
+      planningDone = true;
+      failure ??= err;
+    },
+  );
+  const maxInFlight = options.maxInFlight ?? 8;
+  const perOperator = options.perOperator ?? 2;
+  const taken = new Set<string>();
+  const queues = new Map<string, UnappliedBatch[]>();
+  const busy = new Map<string, number>();
+  const inFlight = new Set<Promise<void>>();
+  let progress: OperatorProgress[] = [];
+  const report = () => options.onProgress?.(progress.map((p) => ({ ...p })));
   const stopped = () => failure !== undefined || options.signal?.aborted === true;
-  const worker = async (queue: UnappliedBatch[]) => {
-    for (;;) {
-      await limit.acquire();
-      try {
-        const next = stopped() ? undefined : queue.shift();
-        if (!next) return;
-        const applied = await sendLegacyBatch(
-          {
-            db: deps.db,
-            clock: deps.clock,
-            ids: deps.ids,
-            client: deps.client,
-            directory: deps.directory,
-            graceMs: options.graceMs,
-            afterSend: options.afterSend,
-            onUsersChanged: options.onUsersChanged,
-          },
-          next,
-        );
-        const p = progress.find((x) => x.operatorId === next.operatorId);
+
+  const start = (batch: UnappliedBatch) => {
+    busy.set(batch.operatorId, (busy.get(batch.operatorId) ?? 0) + 1);
+    const job = sendLegacyBatch(
+      {
+        db: deps.db,
+        clock: deps.clock,
+        ids: deps.ids,
+        client: deps.client,
+        directory: deps.directory,
+        graceMs: options.graceMs,
+        afterSend: options.afterSend,
+        onUsersChanged: options.onUsersChanged,
+      },
+      batch,
+    )
+      .then((applied) => {
+        const p = progress.find((x) => x.operatorId === batch.operatorId);
         if (p && applied.sent) {
           p.batchesDone += 1;
-          p.usersDone += next.itemCount;
+          p.usersDone += batch.itemCount;
         }
         report();
-      } catch (err) {
+      })
+      .catch((err) => {
         failure ??= err;
-        return;
-      } finally {
-        limit.release();
+      })
+      .finally(() => {
+        busy.set(batch.operatorId, (busy.get(batch.operatorId) ?? 1) - 1);
+        inFlight.delete(job);
+      });
+    inFlight.add(job);
+  };
+
+  const queuedCount = () => [...queues.values()].reduce((n, q) => n + q.length, 0);
+  // Listing again is worth it only when the queues run short.
+  const wantsListing = () =>
+    queuedCount() < maxInFlight * 2 && (wake.pending() || (planningDone && !listedAfterPlanning));
+  let listedAfterPlanning = false;
+  for (;;) {
+    if (stopped()) break;
+    if (wantsListing()) {
+      const finalPass = planningDone;
+      wake.clear();
+      for (const b of await listUnappliedBatches(deps.db, finalPass ? undefined : batchSize)) {
+        if (taken.has(b.batchId)) continue;
+        taken.add(b.batchId);
+        queues.set(b.operatorId, [...(queues.get(b.operatorId) ?? []), b]);
+      }
+      listedAfterPlanning = finalPass;
+      const totals = await batchTotalsByOperator(deps.db);
+      progress = [...totals].map(([operatorId, t]) => ({ operatorId, ...t }));
+      report();
+    }
+    for (const [operatorId, queue] of queues) {
+      while (
+        queue.length > 0 &&
+        inFlight.size < maxInFlight &&
+        (busy.get(operatorId) ?? 0) < perOperator
+      ) {
+        start(queue.shift() as UnappliedBatch);
       }
     }
-  };
-  const perOperator = options.perOperator ?? 2;
-  await Promise.all(
-    [...queues.values()].flatMap((queue) =>
-      Array.from({ length: perOperator }, () => worker(queue)),
-    ),
-  );
+    if (queuedCount() === 0 && inFlight.size === 0 && listedAfterPlanning) break;
+    // Sleep until an answer is applied, planning commits a chunk or ends.
+    await new Promise<void>((resolve) => {
+      if (stopped() || wantsListing()) return resolve();
+      wake.onSignal(resolve);
+      for (const job of inFlight) void job.then(resolve);
+      if (!planningDone) void planned.then(resolve);
+    });
+  }
+  if (stopped()) stopPlanning();
+  await Promise.all(inFlight);
+  await planned;
   if (failure !== undefined) throw failure;
   throwIfAborted(options.signal);
+  return taken.size;
 }
 
-function createLimit(max: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
+interface WakeUp {
+  /** Called by the planner after each committed chunk. */
+  signal: () => void;
+  /** Whether a chunk was committed since the last clear(). */
+  pending: () => boolean;
+  clear: () => void;
+  onSignal: (listener: () => void) => void;
+}
+
+function createWakeUp(): WakeUp {
+  let pending = true;
+  let listener: (() => void) | undefined;
   return {
-    async acquire(): Promise<void> {
-      while (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-      active += 1;
+    signal: () => {
+      pending = true;
+      const l = listener;
+      listener = undefined;
+      l?.();
     },
-    release(): void {
-      active -= 1;
-      waiting.shift()?.();
+    pending: () => pending,
+    clear: () => {
+      pending = false;
+    },
+    onSignal: (l) => {
+      listener = l;
     },
   };
 }

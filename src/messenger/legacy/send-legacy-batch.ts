@@ -104,7 +104,6 @@ export async function sendLegacyBatch(
       operatorId: batch.operatorId,
       // The answer's items are the body's, in order (checked above).
       userIds,
-      requestIds: answer.results.map((r) => r.requestId),
       results: answer.results.map((r) => r.result),
       reasons: answer.results.map((r) => r.reason ?? null),
       now,
