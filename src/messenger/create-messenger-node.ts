@@ -52,6 +52,8 @@ export interface MessengerNodeDeps {
   newCode?: CodeGenerator;
   /** Writes a webhook event in the user-change transaction (see src/messenger/webhooks). */
   enqueueWebhook?: (tx: Queryable, change: UserChange) => Promise<void>;
+  /** The same for a set of changes in one transaction (one INSERT). */
+  enqueueWebhooks?: (tx: Queryable, changes: readonly UserChange[]) => Promise<void>;
   /** Delivers webhook outbox rows to the messenger's backend. */
   webhookTransport?: DeliverBatch;
   fetch?: typeof fetch;
@@ -93,6 +95,11 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
     legacy: legacySendPolicy(config.messenger.legacy),
   });
   const onUserChanged = deps.enqueueWebhook ?? (async () => {});
+  const onUsersChanged =
+    deps.enqueueWebhooks ??
+    (async (tx: Queryable, changes: readonly UserChange[]) => {
+      for (const change of changes) await onUserChanged(tx, change);
+    });
   let started = false;
   const runtime = createNodeRuntime({
     db,
@@ -212,7 +219,7 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
           await deps.routing.reload().catch((err) => log.error({ err }, 'routing reload failed'));
         }
         const result = await handleNotifications(
-          { db, clock, ids, identifier, graceMs, onUserChanged, afterUserChanged, metrics },
+          { db, clock, ids, identifier, graceMs, onUsersChanged, afterUserChanged, metrics },
           operatorId,
           body.notifications,
         );

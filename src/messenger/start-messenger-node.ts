@@ -10,6 +10,7 @@ import { openDatabase } from '../db/open-database.js';
 import { loadNodeCredentials } from '../node/node-credentials.js';
 import { createRoutingService, loadRoutingTable } from '../routing/index.js';
 import { createMessengerNode, type MessengerNode } from './create-messenger-node.js';
+import { createMessengerWebhooks, resolveWebhookSettings } from './webhooks/index.js';
 
 export const MESSENGER_MIGRATION_SETS = ['shared', 'messenger'];
 
@@ -26,6 +27,8 @@ export async function startMessengerNode(
     );
   }
   const smsSecret = readSmsSecret(config);
+  // Before the database opens: a url without a usable secret is a config error.
+  const webhookSettings = resolveWebhookSettings(config.messenger.webhooks);
   const routing = await createRoutingService({
     log,
     load: async () =>
@@ -51,6 +54,7 @@ export async function startMessengerNode(
       config,
       routing,
       smsSecret,
+      ...createMessengerWebhooks(webhookSettings, { clock: systemClock, newId }),
     });
     const partnerUrl = await node.partnerApp.listen({ ...config.node.partnerListener });
     const appUrl = await node.appApp.listen({ ...config.node.internalListener });

@@ -6,6 +6,7 @@ import { createSilentLogger } from '../../src/core/logger.js';
 import type { User } from '../../src/messenger/users/user-store.js';
 import {
   createMessengerWebhooks,
+  createUserChangesWebhookWriter,
   createUserChangeWebhookWriter,
   createWebhookTransport,
   enqueueWebhook,
@@ -298,6 +299,38 @@ describeEachDriver('messenger webhooks through the outbox', (kind) => {
     expect(got.body).not.toContain('c0de-42');
   });
 
+  it('enqueues a set of user changes in one statement, one event each, skipping changes without one', async () => {
+    const writeMany = createUserChangesWebhookWriter({ clock: f.clock, newId: f.newId });
+    const suspended = (userId: string): User => ({ ...user('suspended'), userId });
+    const statements: string[] = [];
+    await f.db.transaction(async (tx) => {
+      const counting = {
+        query: ((text: string, params?: unknown[]) => {
+          statements.push(text);
+          return tx.query(text, params as never);
+        }) as typeof tx.query,
+      };
+      await writeMany(counting as typeof tx, [
+        { user: suspended('u-1'), cause: 'contract_terminated' },
+        { user: { ...user('deleted'), userId: 'u-2' }, cause: 'deleted' },
+        { user: suspended('u-3'), cause: 'subscriber_changed' },
+      ]);
+    });
+    expect(statements.filter((q) => q.includes('INSERT INTO outbox'))).toHaveLength(1);
+    const rows = await webhookRows();
+    expect(rows).toHaveLength(2);
+    const ids = rows.map((r) => (r.payload as { webhookId: string }).webhookId);
+    expect(new Set(ids).size).toBe(2);
+    expect(await worker().drain()).toMatchObject({ delivered: 2 });
+    const got = receiver.received.map(
+      (r) => JSON.parse(r.body) as { data: User & { cause: string } },
+    );
+    expect(got.map((g) => [g.data.userId, g.data.cause]).sort()).toEqual([
+      ['u-1', 'contract_terminated'],
+      ['u-3', 'subscriber_changed'],
+    ]);
+  });
+
   it('wires nothing when webhooks are off, both parts when they are on', () => {
     const deps = { clock: f.clock, newId: f.newId };
     expect(createMessengerWebhooks(null, deps)).toEqual({});
@@ -306,6 +339,7 @@ describeEachDriver('messenger webhooks through the outbox', (kind) => {
       deps,
     );
     expect(typeof on.enqueueWebhook).toBe('function');
+    expect(typeof on.enqueueWebhooks).toBe('function');
     expect(typeof on.webhookTransport).toBe('function');
   });
 });

@@ -63,6 +63,7 @@ describeEachDriver('notices of one request', (kind) => {
     const c = await addUser('not_identified', 'mts');
     const other = await addUser('identified', 'beeline');
     const changed: string[] = [];
+    let changeCalls = 0;
     const after: string[] = [];
     const deps = {
       db,
@@ -70,8 +71,13 @@ describeEachDriver('notices of one request', (kind) => {
       ids: newId,
       identifier,
       graceMs: 7 * 24 * HOUR_MS,
-      onUserChanged: async (_tx: unknown, change: { user: { userId: string; state: string } }) => {
-        changed.push(`${change.user.userId}:${change.user.state}`);
+      onUsersChanged: async (
+        _tx: unknown,
+        changes: ReadonlyArray<{ user: { userId: string; state: string } }>,
+      ) => {
+        // One call per request: the webhooks of all its suspensions in one INSERT.
+        changeCalls += 1;
+        for (const change of changes) changed.push(`${change.user.userId}:${change.user.state}`);
       },
       afterUserChanged: (userId: string) => after.push(userId),
     };
@@ -102,6 +108,7 @@ describeEachDriver('notices of one request', (kind) => {
     expect(result.reidentify).toEqual([]);
     // b suspended once though two notices named it; c (not identified) left alone.
     expect(changed).toEqual([`${a.userId}:suspended`, `${b.userId}:suspended`]);
+    expect(changeCalls).toBe(2);
     expect(after).toEqual([a.userId, b.userId]);
 
     const { rows: states } = await db.query<{ user_id: string; state: string; grace_until: Date }>(
@@ -149,7 +156,7 @@ describeEachDriver('notices of one request', (kind) => {
       ids: newId,
       identifier,
       graceMs: HOUR_MS,
-      onUserChanged: async () => {
+      onUsersChanged: async () => {
         throw new Error('webhook outbox unavailable');
       },
       afterUserChanged: () => {},

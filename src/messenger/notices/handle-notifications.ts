@@ -13,7 +13,8 @@ export interface NoticeHandlerDeps {
   ids: IdGenerator;
   identifier: MessengerIdentifier;
   graceMs: number;
-  onUserChanged: (tx: Queryable, change: UserChange) => Promise<void>;
+  /** In the transaction, once for all users the request suspended (one webhook INSERT). */
+  onUsersChanged: (tx: Queryable, changes: readonly UserChange[]) => Promise<void>;
   afterUserChanged: (userId: string) => void;
   metrics?: MessengerMetrics | undefined;
 }
@@ -191,10 +192,13 @@ async function actOnNotices(
     graceUntil: new Date(now.getTime() + deps.graceMs),
   });
   const causeOf = new Map(toSuspend.map((m) => [m.user.userId, m.cause]));
-  for (const user of suspended) {
-    await deps.onUserChanged(tx, { user, cause: causeOf.get(user.userId) ?? 'notice' });
-    changedUsers.add(user.userId);
+  if (suspended.length > 0) {
+    await deps.onUsersChanged(
+      tx,
+      suspended.map((user) => ({ user, cause: causeOf.get(user.userId) ?? 'notice' })),
+    );
   }
+  for (const user of suspended) changedUsers.add(user.userId);
 
   const acted = received.filter((r) => r.action !== 'none');
   if (acted.length > 0) {

@@ -49,6 +49,13 @@ export async function enqueueWebhook(
   webhook: NewWebhook,
   deps: { now: Date; newId: IdGenerator },
 ): Promise<{ enqueued: boolean; webhookId: string }> {
+  const row = webhookOutboxItem(webhook, deps.newId);
+  const { insertedIds } = await enqueueOutbox(tx, [row], deps);
+  return { enqueued: insertedIds.length > 0, webhookId: row.payload.webhookId };
+}
+
+/** A checked webhook event as an outbox row (throws on an event the schema refuses). */
+function webhookOutboxItem(webhook: NewWebhook, newId: IdGenerator) {
   if (STATE_OF_EVENT[webhook.type] !== webhook.data.state) {
     throw new Error(`a ${webhook.type} event cannot report state ${webhook.data.state}`);
   }
@@ -61,22 +68,14 @@ export async function enqueueWebhook(
     const first = [...Value.Errors(WebhookEventSchema, event)][0];
     throw new Error(`invalid webhook event at ${first?.path ?? '/'}: ${first?.message ?? ''}`);
   }
-  const webhookId = `msg_${deps.newId()}`;
-  const { insertedIds } = await enqueueOutbox(
-    tx,
-    [
-      {
-        kind: WEBHOOK_OUTBOX_KIND,
-        partnerId: WEBHOOK_PARTNER_ID,
-        dedupeKey: webhook.dedupeKey,
-        payload: { webhookId, event },
-        // Not a compliance message: no deadline (R7 deadlines concern notices).
-        dueBy: null,
-      },
-    ],
-    deps,
-  );
-  return { enqueued: insertedIds.length > 0, webhookId };
+  return {
+    kind: WEBHOOK_OUTBOX_KIND,
+    partnerId: WEBHOOK_PARTNER_ID,
+    dedupeKey: webhook.dedupeKey,
+    payload: { webhookId: `msg_${newId()}`, event },
+    // Not a compliance message: no deadline (R7 deadlines concern notices).
+    dueBy: null,
+  };
 }
 
 /**
@@ -91,13 +90,31 @@ export function createUserChangeWebhookWriter(deps: {
   clock: Clock;
   newId: IdGenerator;
 }): (tx: Queryable, change: UserChange) => Promise<void> {
-  return async (tx, change) => {
-    const event = webhookEventForUserChange(change);
-    if (!event) return;
-    await enqueueWebhook(
-      tx,
-      { ...event, dedupeKey: `user:${change.user.userId}:${deps.newId()}` },
-      { now: deps.clock.now(), newId: deps.newId },
-    );
+  const writeMany = createUserChangesWebhookWriter(deps);
+  return (tx, change) => writeMany(tx, [change]);
+}
+
+/**
+ * The same for a set of changes made in one transaction (a notices request
+ * suspends up to 1,000 users): one INSERT for all their events instead of
+ * one per user (issue 6).
+ */
+export function createUserChangesWebhookWriter(deps: {
+  clock: Clock;
+  newId: IdGenerator;
+}): (tx: Queryable, changes: readonly UserChange[]) => Promise<void> {
+  return async (tx, changes) => {
+    const rows = [];
+    for (const change of changes) {
+      const event = webhookEventForUserChange(change);
+      if (!event) continue;
+      rows.push(
+        webhookOutboxItem(
+          { ...event, dedupeKey: `user:${change.user.userId}:${deps.newId()}` },
+          deps.newId,
+        ),
+      );
+    }
+    await enqueueOutbox(tx, rows, { now: deps.clock.now(), newId: deps.newId });
   };
 }

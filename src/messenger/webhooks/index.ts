@@ -3,7 +3,10 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { Queryable } from '../../db/port.js';
 import type { DeliverBatch } from '../../outbox/outbox-types.js';
 import type { UserChange } from '../identification/messenger-identifier.js';
-import { createUserChangeWebhookWriter } from './enqueue-webhook.js';
+import {
+  createUserChangesWebhookWriter,
+  createUserChangeWebhookWriter,
+} from './enqueue-webhook.js';
 import type { WebhookSettings } from './webhook-config.js';
 import { createWebhookTransport } from './webhook-transport.js';
 
@@ -23,11 +26,13 @@ export function createMessengerWebhooks(
   deps: { clock: Clock; newId: IdGenerator; fetch?: typeof fetch },
 ): {
   enqueueWebhook?: (tx: Queryable, change: UserChange) => Promise<void>;
+  enqueueWebhooks?: (tx: Queryable, changes: readonly UserChange[]) => Promise<void>;
   webhookTransport?: DeliverBatch;
 } {
   if (!settings) return {};
   return {
     enqueueWebhook: createUserChangeWebhookWriter(deps),
+    enqueueWebhooks: createUserChangesWebhookWriter(deps),
     webhookTransport: createWebhookTransport({
       ...settings,
       clock: deps.clock,
