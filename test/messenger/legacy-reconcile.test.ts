@@ -229,6 +229,7 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
         batchSize: RESUME_BATCH,
         // Many small planning transactions, so full batches exist long before planning ends.
         planChunk: RESUME_BATCH,
+        overlapPlanning: true,
         // Planning pauses after its 8th transaction (some batches are full by then)
         // until a batch is answered: only a sender that does not wait for the
         // end of planning gets one answered within the 30 s.

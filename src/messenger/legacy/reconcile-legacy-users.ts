@@ -51,6 +51,12 @@ export interface ReconcileOptions {
   /** Stops starting batches; those in flight are finished and applied. */
   signal?: AbortSignal;
   onProgress?: (progress: OperatorProgress[]) => void;
+  /**
+   * Send full batches while planning still runs (default: on PostgreSQL, not
+   * on PGlite, whose one connection runs planning and sending in turn anyway:
+   * interleaving there only stretches every request).
+   */
+  overlapPlanning?: boolean;
   /** Test seam: after each committed planning transaction, awaited. */
   afterPlanChunk?: () => Promise<void>;
   /** Test seam: after an operator answered a batch, before it is applied. */
@@ -121,6 +127,10 @@ export async function reconcileLegacyUsers(
       log.info({ round, ...planned }, 'legacy users planned');
       return planned;
     });
+    if (!(options.overlapPlanning ?? db.kind !== 'pglite')) {
+      // Errors reach the sender below, which reports them.
+      await planning.catch(() => {});
+    }
     let sent: number;
     try {
       sent = await sendWhilePlanning(deps, options, { planning, wake, batchSize }, () =>
