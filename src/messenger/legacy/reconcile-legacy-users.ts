@@ -224,7 +224,9 @@ async function sendWhilePlanning(
       for (const b of await listUnappliedBatches(deps.db, finalPass ? undefined : batchSize)) {
         if (taken.has(b.batchId)) continue;
         taken.add(b.batchId);
-        queues.set(b.operatorId, [...(queues.get(b.operatorId) ?? []), b]);
+        const queue = queues.get(b.operatorId);
+        if (queue) queue.push(b);
+        else queues.set(b.operatorId, [b]);
       }
       listedAfterPlanning = finalPass;
       const totals = await batchTotalsByOperator(deps.db);
