@@ -83,6 +83,12 @@ export interface ClaimOptions {
   kinds?: readonly string[];
   /** Partners to leave alone (open circuits). */
   skipPartners?: readonly string[];
+  /**
+   * Partners to take only when no other partner has anything due (this
+   * worker is already sending to them): spreads slots over partners without
+   * a second claim.
+   */
+  avoidPartners?: readonly string[];
   maxItems?: number;
   leaseMs: number;
   now: Date;
@@ -97,51 +103,73 @@ interface ClaimedDbRow {
   attempts: number;
   created_at: Date;
   due_by: Date | null;
-  next_attempt_at: Date;
+  was_due_at: Date;
   claimed_until: Date;
 }
 
 /**
- * Leases up to `maxItems` due rows of ONE partner and kind (the partner and
- * kind of the oldest due row not locked by anyone else), or returns null when
- * nothing is due. Due means pending, `next_attempt_at <= now` and no live
- * lease: a dead worker's claim is claimable again once its lease ends.
- * Counts an attempt on each row.
+ * Leases up to `maxItems` due rows of ONE partner and kind, or returns null
+ * when nothing is due. The group is the one whose oldest due row (not locked
+ * by anyone else) is oldest, partners in `avoidPartners` last. Due means
+ * pending, `next_attempt_at <= now` and no live lease. Counts an attempt on
+ * each row.
+ *
+ * A claim moves `next_attempt_at` to the end of the lease: leased rows leave
+ * the due range of the index, so the next claim does not walk past them, and
+ * a dead worker's rows come due again exactly when its lease ends.
+ *
+ * Cost: one index probe per (partner, kind) group, found by a skip scan of
+ * `outbox_pending_partner` (groups are few: the partners of one node), then
+ * one range scan of the chosen group. It never walks other partners' rows,
+ * so excluding or avoiding every busy partner stays cheap at millions of
+ * pending rows (a claim that ordered the whole backlog by due time and
+ * filtered partners read all of it when every partner was busy).
  */
 export async function claimDueBatch(
   db: Queryable,
   options: ClaimOptions,
 ): Promise<ClaimedBatch | null> {
   const maxItems = options.maxItems ?? 1000;
+  // Every probe orders by the full key of outbox_pending_partner so the
+  // planner walks that index within the group whatever the statistics say.
   const { rows } = await db.query<ClaimedDbRow>(
-    `WITH head AS (
-       SELECT partner_id, kind FROM outbox
-        WHERE state = 'pending' AND next_attempt_at <= $1
-          AND (claimed_until IS NULL OR claimed_until <= $1)
-          AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
-          AND partner_id <> ALL($3::text[])
-        ORDER BY next_attempt_at, id
+    `WITH RECURSIVE grp AS (
+       (SELECT o.partner_id, o.kind FROM outbox o WHERE o.state = 'pending'
+         ORDER BY o.partner_id, o.kind LIMIT 1)
+       UNION ALL
+       SELECT nxt.partner_id, nxt.kind FROM grp, LATERAL (
+         SELECT o.partner_id, o.kind FROM outbox o
+          WHERE o.state = 'pending' AND (o.partner_id, o.kind) > (grp.partner_id, grp.kind)
+          ORDER BY o.partner_id, o.kind LIMIT 1) nxt
+     ), head AS (
+       SELECT g.partner_id, g.kind FROM grp g, LATERAL (
+         SELECT o.next_attempt_at, o.id FROM outbox o
+          WHERE o.partner_id = g.partner_id AND o.kind = g.kind AND o.state = 'pending'
+            AND o.next_attempt_at <= $1 AND (o.claimed_until IS NULL OR o.claimed_until <= $1)
+          ORDER BY o.partner_id, o.kind, o.next_attempt_at, o.id
+          LIMIT 1
+          FOR UPDATE OF o SKIP LOCKED) h
+        WHERE ($2::text[] IS NULL OR g.kind = ANY($2::text[])) AND g.partner_id <> ALL($3::text[])
+        ORDER BY g.partner_id = ANY($7::text[]), h.next_attempt_at, h.id
         LIMIT 1
-        FOR UPDATE SKIP LOCKED
      ), batch AS (
-       -- Scalar sub-selects (not a join) let the planner walk the
-       -- (partner_id, kind, next_attempt_at) index of that one group.
-       SELECT o.id FROM outbox o
-        WHERE o.partner_id = (SELECT partner_id FROM head) AND o.kind = (SELECT kind FROM head)
-          AND o.state = 'pending' AND o.next_attempt_at <= $1
-          AND (o.claimed_until IS NULL OR o.claimed_until <= $1)
-        ORDER BY o.next_attempt_at, o.id
-        LIMIT $4
-        FOR UPDATE OF o SKIP LOCKED
+       SELECT b.id, b.next_attempt_at FROM head, LATERAL (
+         SELECT o.id, o.next_attempt_at FROM outbox o
+          WHERE o.partner_id = head.partner_id AND o.kind = head.kind AND o.state = 'pending'
+            AND o.next_attempt_at <= $1 AND (o.claimed_until IS NULL OR o.claimed_until <= $1)
+          ORDER BY o.partner_id, o.kind, o.next_attempt_at, o.id
+          LIMIT $4
+          FOR UPDATE OF o SKIP LOCKED) b
      )
      UPDATE outbox
         SET claimed_by = $5, claimed_until = $1::timestamptz + $6::integer * interval '1 millisecond',
+            next_attempt_at = $1::timestamptz + $6::integer * interval '1 millisecond',
             attempts = attempts + 1, last_attempt_at = $1
        FROM batch
       WHERE outbox.id = batch.id
      RETURNING outbox.id::text AS id, outbox.kind, outbox.partner_id, outbox.dedupe_key,
                outbox.payload, outbox.attempts, outbox.created_at, outbox.due_by,
-               outbox.next_attempt_at, outbox.claimed_until`,
+               batch.next_attempt_at AS was_due_at, outbox.claimed_until`,
     [
       options.now,
       options.kinds ? [...options.kinds] : null,
@@ -149,13 +177,12 @@ export async function claimDueBatch(
       maxItems,
       options.workerId,
       Math.round(options.leaseMs),
+      [...(options.avoidPartners ?? [])],
     ],
   );
   const first = rows[0];
   if (!first) return null;
-  rows.sort(
-    (a, b) => a.next_attempt_at.getTime() - b.next_attempt_at.getTime() || (a.id < b.id ? -1 : 1),
-  );
+  rows.sort((a, b) => a.was_due_at.getTime() - b.was_due_at.getTime() || (a.id < b.id ? -1 : 1));
   return {
     kind: first.kind,
     partnerId: first.partner_id,
@@ -266,12 +293,14 @@ export async function releaseClaims(
   db: Queryable,
   ids: readonly string[],
   workerId: string,
+  now: Date,
 ): Promise<number> {
   if (ids.length === 0) return 0;
   const { rowCount } = await db.query(
-    `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL, attempts = GREATEST(attempts - 1, 0)
+    `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL, next_attempt_at = $3,
+            attempts = GREATEST(attempts - 1, 0)
       WHERE ${HELD_BY}`,
-    [[...ids], workerId],
+    [[...ids], workerId, now],
   );
   return rowCount;
 }

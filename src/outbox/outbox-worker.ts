@@ -99,25 +99,21 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   /** Claims one batch and delivers it; false when nothing was due. */
   const processOneBatch = async (report: DeliveryReport): Promise<boolean> => {
     if (signal.aborted) return false;
-    const claim = (skipPartners: string[]) =>
-      claimDueBatch(db, {
+    // Fairness: prefer a partner no other slot is sending to, so a slow
+    // partner's backlog does not hold every slot; take a busy partner when
+    // no other is due, so a single big backlog still uses all slots. The
+    // slots of one worker claim one at a time (a claim is one short
+    // statement), so each sees the partners the others just took.
+    const claimed = claimTurn.then(async () => {
+      const found = await claimDueBatch(db, {
         workerId: options.workerId,
         kinds: options.kinds,
-        skipPartners,
+        skipPartners: breaker.blockedPartners(),
+        avoidPartners: [...partnersInFlight.keys()],
         maxItems: options.maxItems ?? 1000,
         leaseMs,
         now: clock.now(),
       });
-    // Fairness: prefer a partner no other slot is sending to, so a slow
-    // partner's backlog does not hold every slot; fall back to any partner
-    // so a single big backlog still uses all slots. The slots of one worker
-    // claim one at a time (a claim is one short statement), so each sees
-    // the partners the others just took.
-    const claimed = claimTurn.then(async () => {
-      const blocked = breaker.blockedPartners();
-      const busy = [...partnersInFlight.keys()];
-      let found = await claim([...blocked, ...busy]);
-      if (!found && busy.length > 0) found = await claim(blocked);
       if (found) {
         const n = partnersInFlight.get(found.partnerId) ?? 0;
         partnersInFlight.set(found.partnerId, n + 1);
@@ -136,7 +132,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     try {
       acquired = !signal.aborted && breaker.tryAcquire(partnerId);
       if (!acquired) {
-        await releaseClaims(db, ids, options.workerId);
+        await releaseClaims(db, ids, options.workerId, clock.now());
         return !signal.aborted;
       }
       await deliverClaimedBatch({

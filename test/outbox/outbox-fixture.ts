@@ -85,7 +85,7 @@ export function claimFoundNothing(db: Queryable): { db: Queryable; once: Promise
       exec: (sql) => db.exec(sql),
       query: (async (sql: string, params?: readonly unknown[]) => {
         const result = await db.query(sql, params);
-        if (sql.includes('WITH head AS') && result.rows.length === 0) signal();
+        if (sql.includes('head AS (') && result.rows.length === 0) signal();
         return result;
       }) as Queryable['query'],
     },

@@ -19,7 +19,10 @@ describeEachDriver('outbox store', (kind) => {
   });
   afterEach(() => f.db.close());
 
-  const claim = (workerId: string, extra: { maxItems?: number; skipPartners?: string[] } = {}) =>
+  const claim = (
+    workerId: string,
+    extra: { maxItems?: number; skipPartners?: string[]; avoidPartners?: string[] } = {},
+  ) =>
     claimDueBatch(f.db, { workerId, leaseMs: LEASE, now: f.clock.now(), ...extra });
 
   it('leaves nothing behind when the enqueuing transaction rolls back (side effects after commit)', async () => {
@@ -106,6 +109,30 @@ describeEachDriver('outbox store', (kind) => {
     expect((await claim('w1', { skipPartners: ['vk'] }))?.partnerId).toBe('tamtam');
   });
 
+  it('takes an avoided partner only when no other partner has anything due', async () => {
+    await f.enqueue(notices('tamtam', 2));
+    f.clock.advance(1);
+    await f.enqueue(notices('vk', 1, 10));
+    f.clock.advance(1);
+    // tamtam's rows are older, yet a worker already sending to tamtam takes vk first.
+    expect((await claim('w1', { avoidPartners: ['tamtam'], maxItems: 1 }))?.partnerId).toBe('vk');
+    expect((await claim('w1', { avoidPartners: ['tamtam'], maxItems: 1 }))?.partnerId).toBe(
+      'tamtam',
+    );
+    // Skipping is firm: nothing else is due, so nothing is claimed.
+    expect(await claim('w1', { skipPartners: ['tamtam'] })).toBeNull();
+  });
+
+  it('moves a claimed row out of the due range until its lease ends, and returns items oldest first', async () => {
+    const ids = await f.enqueue(notices('tamtam', 3));
+    const claimed = await claim('w1');
+    expect(claimed?.items.map((i) => i.id)).toEqual(ids);
+    for (const id of ids) {
+      expect((await f.row(id)).nextAttemptAt.getTime()).toBe(f.clock.now().getTime() + LEASE);
+    }
+    expect(await claim('w2')).toBeNull();
+  });
+
   it('follows the backoff schedule 5 s, 30 s, 2 min, 10 min, 30 min, then hourly', async () => {
     const [id] = await f.enqueue([notice('tamtam', 1)]);
     const expectedDelays = [
@@ -188,8 +215,13 @@ describeEachDriver('outbox store', (kind) => {
   it('releases claims without counting an attempt', async () => {
     const [id] = await f.enqueue([notice('tamtam', 1)]);
     await claim('w1');
-    expect(await releaseClaims(f.db, [id!], 'w1')).toBe(1);
-    expect(await f.row(id!)).toMatchObject({ attempts: 0, claimedBy: null });
+    f.clock.advance(1_000);
+    expect(await releaseClaims(f.db, [id!], 'w1', f.clock.now())).toBe(1);
+    expect(await f.row(id!)).toMatchObject({
+      attempts: 0,
+      claimedBy: null,
+      nextAttemptAt: f.clock.now(),
+    });
     expect((await claim('w2'))?.items[0]?.attempts).toBe(1);
   });
 });

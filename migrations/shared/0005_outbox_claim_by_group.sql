@@ -1,0 +1,15 @@
+-- A claim now picks its partner and kind by probing each (partner, kind)
+-- group of outbox_pending_partner (see claimDueBatch), so nothing reads the
+-- global due-time index any more. It cost an index insertion on every
+-- enqueue, claim and retry, and it was what made claims slow at scale: a
+-- claim that excluded every busy partner walked the whole backlog through it.
+DROP INDEX outbox_pending_due;
+
+-- A queue table: rows are inserted, updated twice (claim, completion) and
+-- leave the pending indexes. Vacuum it after a fixed number of dead rows,
+-- not a fifth of the table, so claims do not step over millions of dead
+-- index entries between vacuums of a large history.
+ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0.0, autovacuum_vacuum_threshold = 50000,
+                        autovacuum_vacuum_insert_scale_factor = 0.0,
+                        autovacuum_vacuum_insert_threshold = 50000,
+                        autovacuum_analyze_scale_factor = 0.0, autovacuum_analyze_threshold = 50000);
