@@ -22,8 +22,7 @@ describeEachDriver('outbox store', (kind) => {
   const claim = (
     workerId: string,
     extra: { maxItems?: number; skipPartners?: string[]; avoidPartners?: string[] } = {},
-  ) =>
-    claimDueBatch(f.db, { workerId, leaseMs: LEASE, now: f.clock.now(), ...extra });
+  ) => claimDueBatch(f.db, { workerId, leaseMs: LEASE, now: f.clock.now(), ...extra });
 
   it('leaves nothing behind when the enqueuing transaction rolls back (side effects after commit)', async () => {
     await expect(
