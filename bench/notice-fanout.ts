@@ -215,4 +215,7 @@ const run: Benchmark = async ({ args, progress }) => {
   }
 };
 
+/** Runs on PostgreSQL: the harness stands in for autovacuum where the server has it off. */
+export const usesPostgres = true;
+
 export default run;

@@ -127,4 +127,7 @@ const run: Benchmark = async (ctx) => {
   }
 };
 
+/** Runs on PostgreSQL: the harness stands in for autovacuum where the server has it off. */
+export const usesPostgres = true;
+
 export default run;

@@ -362,6 +362,9 @@ async function reconcileOnce(ctx: BenchmarkContext): Promise<BenchmarkResult> {
   }
 }
 
+/** Runs on PostgreSQL: the harness stands in for autovacuum where the server has it off. */
+export const usesPostgres = true;
+
 export default run;
 
 /** Operator k's subscribers: users i = 4j + k for j < count (set-up SQL, not the import). */

@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startAutovacuumStandIn } from '../support/autovacuum-stand-in.js';
+import { benchDatabaseUrl } from '../support/bench-args.js';
 import type { Benchmark } from './benchmark.js';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
@@ -22,12 +24,25 @@ if (!name || !/^[a-z0-9-]+$/.test(name) || !existsSync(join(benchDir, `${name}.t
 
 const mod = (await import(pathToFileURL(join(benchDir, `${name}.ts`)).href)) as {
   default: Benchmark;
+  /** Set by benchmarks that run on PostgreSQL (see autovacuum-stand-in.ts). */
+  usesPostgres?: boolean;
 };
+const progress = (message: string) => process.stderr.write(`[${name}] ${message}\n`);
+const standIn =
+  mod.usesPostgres && !args.includes('--no-vacuum-stand-in')
+    ? await startAutovacuumStandIn(benchDatabaseUrl(), progress)
+    : undefined;
 const started = Date.now();
-const result = await mod.default({
-  args,
-  progress: (message) => process.stderr.write(`[${name}] ${message}\n`),
-});
+let result: Awaited<ReturnType<Benchmark>>;
+let vacuumWork: { vacuums: number; analyzes: number } | undefined;
+try {
+  result = await mod.default({ args, progress });
+} finally {
+  vacuumWork = await standIn?.stop();
+}
+if (standIn?.active) {
+  result.parameters = { ...result.parameters, autovacuumStandIn: vacuumWork };
+}
 
 const width = Math.max(...result.figures.map((f) => f.label.length), 6);
 console.log(`\n${name}`);
