@@ -5,6 +5,13 @@
 -- claim that excluded every busy partner walked the whole backlog through it.
 DROP INDEX outbox_pending_due;
 
+-- (partner_id, state) took an insertion on every claim and completion of
+-- every row. Pending rows of a partner are found through
+-- outbox_pending_partner; the operations views that ask for a partner's
+-- rejected rows get this small index of rejected rows only.
+DROP INDEX outbox_partner_state;
+CREATE INDEX outbox_rejected_partner ON outbox (partner_id, kind) WHERE state = 'rejected';
+
 -- A queue table: rows are inserted, updated twice (claim, completion) and
 -- leave the pending indexes. Vacuum it after a fixed number of dead rows,
 -- not a fifth of the table, so claims do not step over millions of dead
