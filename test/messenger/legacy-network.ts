@@ -106,10 +106,11 @@ export async function startLegacyNetwork(
       ).table,
   });
   const batchPosts: string[] = [];
-  // Counts batch POSTs that got an answer. A transport retry after a reset
-  // connection (loopback keep-alive races while PGlite blocks the event loop
-  // for seconds) is the same request under the same batchId, decided once by
-  // the operator (batchDecisionsAtOperators); counting it would make the
+  // Counts batch POSTs that got an answer. The client retries a transport
+  // failure (CI once saw a loopback batch POST die with ECONNRESET on PGlite,
+  // whose queries block the event loop for seconds); the retry is the same
+  // request under the same batchId, decided once by the operator
+  // (batchDecisionsAtOperators). Counting the failed attempt would make the
   // test fail on the machine's timing, not on reconcile's behaviour.
   const countingFetch: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
