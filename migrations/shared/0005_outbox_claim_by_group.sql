@@ -1,8 +1,9 @@
 -- A claim now picks its partner and kind by probing each (partner, kind)
 -- group of outbox_pending_partner (see claimDueBatch), so nothing reads the
 -- global due-time index any more. It cost an index insertion on every
--- enqueue, claim and retry, and it was what made claims slow at scale: a
--- claim that excluded every busy partner walked the whole backlog through it.
+-- enqueue and every row update that PostgreSQL could not do in place, and it
+-- was what made claims slow at scale: a claim that excluded every busy
+-- partner walked the whole backlog through it.
 DROP INDEX outbox_pending_due;
 
 -- (partner_id, state) took an insertion on every claim and completion of

@@ -51,7 +51,9 @@ export async function outboxStatus(db: Queryable, now: Date): Promise<OutboxStat
             min(due_by) FILTER (WHERE state = 'pending') AS earliest_due_by,
             min(next_attempt_at) FILTER (WHERE state = 'pending') AS next_attempt_at
        FROM outbox
-      WHERE state IN ('pending', 'rejected')
+      -- Two equalities, not IN: the planner can OR the two partial indexes
+      -- (pending, rejected) and skip the delivered history.
+      WHERE state = 'pending' OR state = 'rejected'
       GROUP BY partner_id, kind
       ORDER BY partner_id, kind`,
     [now],
@@ -87,7 +89,7 @@ const STATE_FILTER_SQL: Record<OutboxStateFilter, string> = {
   delivered: `state = 'delivered'`,
   rejected: `state = 'rejected'`,
   failing: `state = 'pending' AND last_error IS NOT NULL`,
-  undelivered: `state IN ('pending', 'rejected')`,
+  undelivered: `(state = 'pending' OR state = 'rejected')`,
 };
 
 /** Rows with their attempts and last error, oldest first (default: undelivered, 50). */

@@ -194,6 +194,7 @@ export async function claimDueBatch(
       attempts: Number(r.attempts),
       createdAt: r.created_at,
       dueBy: r.due_by,
+      dueAt: r.was_due_at,
     })),
   };
 }
@@ -287,20 +288,21 @@ export async function markRejected(
 
 /**
  * Gives claimed rows back without an attempt having been made (shutdown
- * between claim and send): due again at once, attempt count restored.
+ * between claim and send): due again when they were due before the claim,
+ * so they keep their place in line; attempt count restored.
  */
 export async function releaseClaims(
   db: Queryable,
-  ids: readonly string[],
+  items: ReadonlyArray<{ id: string; dueAt: Date }>,
   workerId: string,
-  now: Date,
 ): Promise<number> {
-  if (ids.length === 0) return 0;
+  if (items.length === 0) return 0;
   const { rowCount } = await db.query(
-    `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL, next_attempt_at = $3,
+    `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL, next_attempt_at = r.due_at,
             attempts = GREATEST(attempts - 1, 0)
-      WHERE ${HELD_BY}`,
-    [[...ids], workerId, now],
+       FROM unnest($1::uuid[], $3::timestamptz[]) AS r(id, due_at)
+      WHERE outbox.id = r.id AND outbox.claimed_by = $2 AND outbox.state = 'pending'`,
+    [items.map((i) => i.id), workerId, items.map((i) => i.dueAt)],
   );
   return rowCount;
 }

@@ -44,6 +44,8 @@ export interface ClaimedOutboxItem {
   attempts: number;
   createdAt: Date;
   dueBy: Date | null;
+  /** When the row was due, before the claim moved its next attempt to the lease end. */
+  dueAt: Date;
 }
 
 export interface ClaimedBatch {

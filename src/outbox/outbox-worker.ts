@@ -127,12 +127,11 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const batch = await claimed;
     if (!batch) return false;
     const partnerId = batch.partnerId;
-    const ids = batch.items.map((i) => i.id);
     let acquired = false;
     try {
       acquired = !signal.aborted && breaker.tryAcquire(partnerId);
       if (!acquired) {
-        await releaseClaims(db, ids, options.workerId, clock.now());
+        await releaseClaims(db, batch.items, options.workerId);
         return !signal.aborted;
       }
       await deliverClaimedBatch({

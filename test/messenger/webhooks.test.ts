@@ -359,6 +359,7 @@ describe('webhook transport failures', () => {
     attempts: 1,
     createdAt: new Date(T0),
     dueBy: null,
+    dueAt: new Date(T0),
   });
   const stored = (userId: string) => ({
     webhookId: `msg_${userId}`,
