@@ -123,9 +123,22 @@ describeEachDriver('outbox store', (kind) => {
   });
 
   it('moves a claimed row out of the due range until its lease ends, and returns items oldest first', async () => {
-    const ids = await f.enqueue(notices('tamtam', 3));
+    // Ids ascend while due times descend: after the claim every row has the
+    // same next attempt (the lease end), so only the pre-claim due time can
+    // put the items in this order.
+    const ids = await f.enqueue(
+      [3, 2, 1].map((ago, n) =>
+        notice('tamtam', n + 1, { notBefore: new Date(f.clock.now().getTime() - ago * 1_000) }),
+      ),
+    );
     const claimed = await claim('w1');
     expect(claimed?.items.map((i) => i.id)).toEqual(ids);
+    const reversed = await f.enqueue(
+      [1, 2, 3].map((ago, n) =>
+        notice('vk', n + 1, { notBefore: new Date(f.clock.now().getTime() - ago * 1_000) }),
+      ),
+    );
+    expect((await claim('w1'))?.items.map((i) => i.id)).toEqual([...reversed].reverse());
     for (const id of ids) {
       expect((await f.row(id)).nextAttemptAt.getTime()).toBe(f.clock.now().getTime() + LEASE);
     }
