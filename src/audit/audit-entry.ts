@@ -61,10 +61,40 @@ export function hashCanonicalEntry(
   entry: Omit<AuditEntry, 'hash' | 'data'>,
   canonicalData: string,
 ): string {
-  const j = JSON.stringify;
+  const t = canonicalEntryText(entry);
   const encoded =
-    `{"at":${j(entry.at)},"data":${canonicalData},"id":${j(entry.id)},"kind":${j(entry.kind)},` +
-    `"partition":${j(entry.partition)},"prevHash":${j(entry.prevHash)},"seq":${j(entry.seq)},` +
-    `"subject":${j(entry.subject)},"v":${ENCODING_VERSION}}`;
+    t.beforeData +
+    canonicalData +
+    t.beforePartition +
+    String(entry.partition) +
+    t.beforePrevHash +
+    entry.prevHash +
+    t.beforeSeq +
+    String(entry.seq) +
+    t.afterSeq;
   return createHash('sha256').update(encoded).digest('hex');
+}
+
+/**
+ * The canonical encoding around the parts only the database knows when it
+ * appends (data aside: partition, prevHash, seq). The envelope's keys are in
+ * sorted order; prevHash is hex and partition and seq are integers, so they
+ * need no escaping. The append (append-audit-entry.ts) concatenates these in
+ * SQL and the verifier through hashCanonicalEntry: one encoding for both.
+ */
+export function canonicalEntryText(entry: Pick<AuditEntry, 'at' | 'id' | 'kind' | 'subject'>): {
+  beforeData: string;
+  beforePartition: string;
+  beforePrevHash: string;
+  beforeSeq: string;
+  afterSeq: string;
+} {
+  const j = JSON.stringify;
+  return {
+    beforeData: `{"at":${j(entry.at)},"data":`,
+    beforePartition: `,"id":${j(entry.id)},"kind":${j(entry.kind)},"partition":`,
+    beforePrevHash: ',"prevHash":"',
+    beforeSeq: '","seq":',
+    afterSeq: `,"subject":${j(entry.subject)},"v":${ENCODING_VERSION}}`,
+  };
 }

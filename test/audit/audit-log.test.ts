@@ -317,6 +317,84 @@ describeEachDriver('audit log', (kind) => {
       expect(used.size).toBeGreaterThan(1);
       expect([...used].every((p) => p >= 0 && p < AUDIT_PARTITIONS)).toBe(true);
     });
+
+    it('links an append that waited for another transaction on its chain to what that one appended', async () => {
+      // T1 appends twice and holds the head of its partition; T2 gets a
+      // transaction id on the same partition and appends: its statement
+      // waits on the head lock and, once T1 commits, must chain to T1's
+      // last entry (the locked row's newest version), not the one it saw.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let t1Appended = () => {};
+      const appended = new Promise<void>((resolve) => {
+        t1Appended = resolve;
+      });
+      let partition = -1;
+      const t1 = db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ p: number }>(
+          `SELECT (txid_current() % ${AUDIT_PARTITIONS})::int AS p`,
+        );
+        partition = rows[0]?.p as number;
+        await appendAuditEntry(tx, {
+          kind: 'test.entry',
+          subject: 't1:0',
+          at: clock.now(),
+          data: {},
+        });
+        await appendAuditEntry(tx, {
+          kind: 'test.entry',
+          subject: 't1:1',
+          at: clock.now(),
+          data: {},
+        });
+        t1Appended();
+        await held;
+      });
+      await appended;
+      let waited = false;
+      const t2 = (async () => {
+        for (let attempt = 0; attempt < 4 * AUDIT_PARTITIONS; attempt++) {
+          const done = await db
+            .transaction(async (tx) => {
+              const { rows } = await tx.query<{ p: number }>(
+                `SELECT (txid_current() % ${AUDIT_PARTITIONS})::int AS p`,
+              );
+              if (rows[0]?.p !== partition) throw new Error('another partition');
+              waited = true;
+              await appendAuditEntry(tx, {
+                kind: 'test.entry',
+                subject: 't2',
+                at: clock.now(),
+                data: {},
+              });
+              return true;
+            })
+            .catch((err: Error) => {
+              if (err.message === 'another partition') return false;
+              throw err;
+            });
+          if (done) return;
+        }
+        throw new Error('found no transaction id on the partition');
+      })();
+      // Give T2 time to reach the lock, then let T1 commit.
+      while (!waited) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await Promise.all([t1, t2]);
+      const { rows } = await db.query<{ subject: string; seq: string }>(
+        'SELECT subject, seq FROM audit_entries WHERE partition = $1 ORDER BY seq',
+        [partition],
+      );
+      expect(rows.map((r) => [r.subject, Number(r.seq)])).toEqual([
+        ['t1:0', 1],
+        ['t1:1', 2],
+        ['t2', 3],
+      ]);
+      expect(await verifyAuditLog(db)).toMatchObject({ ok: true, entries: 3 });
+    });
   }
 });
 

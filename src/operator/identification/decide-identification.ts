@@ -1,22 +1,23 @@
-import { appendAuditEntry } from '../../audit/append-audit-entry.js';
+import { assertAuditHeadMoved, auditAppendWrites } from '../../audit/append-audit-entry.js';
 import { MINUTE_MS } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { NumberHasher } from '../../core/number-hash.js';
+import { runCombinedWrites, type WritePart } from '../../db/combined-writes.js';
 import type { Queryable } from '../../db/port.js';
 import type { IdentificationAnswer, IdentificationRequest } from '../../protocol/schemas/index.js';
 import {
+  asRegisterConflict,
+  closeReplacedEntry,
   findEntryByCode,
   openRegisterEntry,
   type RegisterEntry,
+  registerEntryWrite,
 } from '../register/register-store.js';
-import {
-  findValidContract,
-  type SubscriberContract,
-} from '../subscribers/subscriber-contract-store.js';
+import type { SubscriberContract } from '../subscribers/subscriber-contract-store.js';
 import { msisdnToKey } from '../subscribers/subscriber-msisdn.js';
-import { insertIdentificationRequest } from './identification-request-store.js';
-import { servesNumber } from './served-number-store.js';
+import { readDecisionFacts } from './decision-facts.js';
+import { identificationRequestWrite } from './identification-request-store.js';
 
 /** R3: the operator answers within 20 minutes of receipt. */
 export const ANSWER_WINDOW_MS = 20 * MINUTE_MS;
@@ -58,21 +59,31 @@ export async function decideIdentification(
     answerBy: new Date(receivedAt.getTime() + ANSWER_WINDOW_MS),
   };
 
-  const contract = await findValidContract(tx, request.msisdn, receivedAt);
+  const facts = await readDecisionFacts(tx, {
+    msisdn: request.msisdn,
+    messengerId,
+    code: request.identificationCode,
+    at: receivedAt,
+  });
+  const { contract } = facts;
   if (!contract?.hasSubscriberData) {
     // R4: no valid contract with subscriber data. NOT_SERVED tells the
     // messenger its routing is stale (protocol.md §2).
     const reason =
-      contract || (await servesNumber(tx, request.msisdn, receivedAt))
-        ? ('NO_SUBSCRIBER_DATA' as const)
-        : ('NOT_SERVED' as const);
-    await insertIdentificationRequest(tx, base, {
-      state: 'not_confirmed',
-      at: receivedAt,
-      decidedBy: 'fast',
-      reason,
-    });
-    await auditDecision(tx, base, { result: 'not_confirmed', reason });
+      contract || facts.served ? ('NO_SUBSCRIBER_DATA' as const) : ('NOT_SERVED' as const);
+    await writeDecision(
+      tx,
+      base,
+      [
+        identificationRequestWrite(base, {
+          state: 'not_confirmed',
+          at: receivedAt,
+          decidedBy: 'fast',
+          reason,
+        }),
+      ],
+      { result: 'not_confirmed', reason },
+    );
     return {
       statusCode: 200,
       answer: {
@@ -84,22 +95,29 @@ export async function decideIdentification(
     };
   }
 
-  const entryWithCode = await assertCodeFree(tx, messengerId, request.identificationCode, contract);
+  const entryWithCode = checkCodeFree(facts.entryWithCode, contract);
 
   if (contract.needsBssCheck && deps.slowPathEnabled) {
-    await insertIdentificationRequest(tx, base, { state: 'pending' });
-    await tx.query(
-      `INSERT INTO pending_identifications (messenger_id, request_id, msisdn, contract_id, next_check_at)
-       VALUES ($1, $2, $3, $4, $5)`,
+    await writeDecision(
+      tx,
+      base,
       [
-        messengerId,
-        request.requestId,
-        msisdnToKey(contract.msisdn),
-        contract.contractId,
-        receivedAt,
+        identificationRequestWrite(base, { state: 'pending' }),
+        {
+          name: 'pending_recorded',
+          sql: `INSERT INTO pending_identifications (messenger_id, request_id, msisdn, contract_id, next_check_at)
+                VALUES ($1, $2, $3, $4, $5)`,
+          params: [
+            messengerId,
+            request.requestId,
+            msisdnToKey(contract.msisdn),
+            contract.contractId,
+            receivedAt,
+          ],
+        },
       ],
+      { result: 'pending' },
     );
-    await auditDecision(tx, base, { result: 'pending' });
     return {
       statusCode: 202,
       answer: {
@@ -110,21 +128,37 @@ export async function decideIdentification(
     };
   }
 
-  const entryId = await confirmInRegister(tx, deps.ids, {
-    messengerId,
-    requestId: request.requestId,
-    code: request.identificationCode,
-    contract,
-    at: receivedAt,
-    entryWithCode,
-  });
-  await insertIdentificationRequest(tx, base, {
-    state: 'confirmed',
-    at: receivedAt,
-    decidedBy: 'fast',
-    entryId,
-  });
-  await auditDecision(tx, base, { result: 'confirmed', entryId });
+  // R5, I3: the register entry in this transaction. The code already naming
+  // this contract's open entry (the same registration asked again) stands.
+  const writes: WritePart[] = [];
+  let entryId: string;
+  if (entryWithCode && entryWithCode.closedAt === null) {
+    entryId = entryWithCode.entryId;
+  } else {
+    entryId = deps.ids();
+    const entry = {
+      entryId,
+      messengerId,
+      code: request.identificationCode,
+      msisdn: contract.msisdn,
+      contractId: contract.contractId,
+      requestId: request.requestId,
+      at: receivedAt,
+    };
+    // A new code replaces the open one: closed first, in its own statement,
+    // or the unique index of open entries would still see it open.
+    if (facts.openCode !== null) await closeReplacedEntry(tx, entry);
+    writes.push(registerEntryWrite(entry));
+  }
+  writes.push(
+    identificationRequestWrite(base, {
+      state: 'confirmed',
+      at: receivedAt,
+      decidedBy: 'fast',
+      entryId,
+    }),
+  );
+  await writeDecision(tx, base, writes, { result: 'confirmed', entryId });
   return {
     statusCode: 200,
     answer: {
@@ -135,8 +169,12 @@ export async function decideIdentification(
   };
 }
 
-/** Issue 8: the decision in the audit log, in its transaction (number keyed-hashed, R11). */
-async function auditDecision(
+/**
+ * The decision's writes and its audit entry (issue 8; number keyed-hashed,
+ * R11) as one statement. A unique violation means a racing request took the
+ * code or the (contract, messenger) slot first: CONFLICT.
+ */
+async function writeDecision(
   tx: Queryable,
   base: {
     messengerId: string;
@@ -146,9 +184,10 @@ async function auditDecision(
     purpose: string;
     receivedAt: Date;
   },
+  writes: WritePart[],
   outcome: { result: string; reason?: string; entryId?: string },
 ): Promise<void> {
-  await appendAuditEntry(tx, {
+  const audit = auditAppendWrites({
     kind: 'identification.decided',
     subject: `request:${base.messengerId}:${base.requestId}`,
     at: base.receivedAt,
@@ -162,6 +201,13 @@ async function auditDecision(
       ...outcome,
     },
   });
+  let counts: Record<string, number>;
+  try {
+    counts = await runCombinedWrites(tx, [...writes, ...audit]);
+  } catch (err) {
+    throw asRegisterConflict(err);
+  }
+  assertAuditHeadMoved(counts);
 }
 
 /**
@@ -175,7 +221,14 @@ export async function assertCodeFree(
   code: string,
   contract: SubscriberContract,
 ): Promise<RegisterEntry | null> {
-  const existing = await findEntryByCode(tx, messengerId, code);
+  return checkCodeFree(await findEntryByCode(tx, messengerId, code), contract);
+}
+
+/** assertCodeFree on an entry already read: returns it, or throws CONFLICT. */
+export function checkCodeFree(
+  existing: RegisterEntry | null,
+  contract: SubscriberContract,
+): RegisterEntry | null {
   if (!existing) return null;
   const sameOpenRegistration =
     existing.closedAt === null &&

@@ -1,3 +1,4 @@
+import type { WritePart } from '../../db/combined-writes.js';
 import type { Queryable } from '../../db/port.js';
 import type { IdentificationAnswer, NotConfirmedReason } from '../../protocol/schemas/index.js';
 
@@ -20,19 +21,23 @@ export type RequestDecision =
   | { state: 'confirmed'; at: Date; decidedBy: DecidedBy; entryId: string }
   | { state: 'not_confirmed'; at: Date; decidedBy: DecidedBy; reason: NotConfirmedReason };
 
-/** Records a request with its decision (or as pending), R10's "every answer and its timing". */
-export async function insertIdentificationRequest(
-  tx: Queryable,
+/**
+ * Records a request with its decision (or as pending), R10's "every answer
+ * and its timing": the INSERT, to combine with the decision's other writes
+ * (db/combined-writes.ts).
+ */
+export function identificationRequestWrite(
   request: NewIdentificationRequest,
   decision: RequestDecision,
-): Promise<void> {
+): WritePart {
   const decided = decision.state === 'pending' ? null : decision;
-  await tx.query(
-    `INSERT INTO identification_requests
-       (messenger_id, request_id, msisdn_hash, code, previous_code, purpose, received_at, answer_by,
-        state, reason, answered_at, decided_by, entry_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [
+  return {
+    name: 'request_recorded',
+    sql: `INSERT INTO identification_requests
+            (messenger_id, request_id, msisdn_hash, code, previous_code, purpose, received_at, answer_by,
+             state, reason, answered_at, decided_by, entry_id)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    params: [
       request.messengerId,
       request.requestId,
       request.msisdnHash,
@@ -47,7 +52,7 @@ export async function insertIdentificationRequest(
       decided?.decidedBy ?? null,
       decided?.state === 'confirmed' ? decided.entryId : null,
     ],
-  );
+  };
 }
 
 /** When a decided request arrived and was due: its answer time and any miss (R3, R10). */

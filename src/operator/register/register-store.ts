@@ -1,5 +1,6 @@
 import { appendAuditEntry } from '../../audit/append-audit-entry.js';
 import { IdbridgeError } from '../../core/errors.js';
+import type { WritePart } from '../../db/combined-writes.js';
 import type { Queryable } from '../../db/port.js';
 import { keyToMsisdn, msisdnToKey } from '../subscribers/subscriber-msisdn.js';
 
@@ -22,7 +23,7 @@ export interface RegisterEntry {
   closeReason: CloseReason | null;
 }
 
-interface EntryRow {
+export interface EntryRow {
   entry_id: string;
   messenger_id: string;
   code: string;
@@ -34,10 +35,10 @@ interface EntryRow {
   close_reason: CloseReason | null;
 }
 
-const COLUMNS =
+export const REGISTER_ENTRY_COLUMNS =
   'entry_id, messenger_id, code, msisdn, contract_id, request_id, opened_at, closed_at, close_reason';
 
-function toEntry(row: EntryRow): RegisterEntry {
+export function toEntry(row: EntryRow): RegisterEntry {
   return {
     entryId: row.entry_id,
     messengerId: row.messenger_id,
@@ -58,10 +59,21 @@ export async function findEntryByCode(
   code: string,
 ): Promise<RegisterEntry | null> {
   const { rows } = await db.query<EntryRow>(
-    `SELECT ${COLUMNS} FROM register_entries WHERE messenger_id = $1 AND code = $2`,
+    `SELECT ${REGISTER_ENTRY_COLUMNS} FROM register_entries WHERE messenger_id = $1 AND code = $2`,
     [messengerId, code],
   );
   return rows[0] ? toEntry(rows[0]) : null;
+}
+
+/** A register entry to open (R5, I3); `msisdn` is E.164. */
+export interface NewRegisterEntry {
+  entryId: string;
+  messengerId: string;
+  code: string;
+  msisdn: string;
+  contractId: string;
+  requestId: string;
+  at: Date;
 }
 
 /**
@@ -71,41 +83,50 @@ export async function findEntryByCode(
  * confirmations for the same contract and messenger fail one of them rather
  * than leave two open entries; the caller's transaction then rolls back.
  */
-export async function openRegisterEntry(
-  tx: Queryable,
-  entry: {
-    entryId: string;
-    messengerId: string;
-    code: string;
-    msisdn: string;
-    contractId: string;
-    requestId: string;
-    at: Date;
-  },
-): Promise<void> {
-  const key = msisdnToKey(entry.msisdn);
-  await tx.query(
-    `UPDATE register_entries SET closed_at = $4, close_reason = 'replaced'
-     WHERE msisdn = $1 AND contract_id = $2 AND messenger_id = $3 AND closed_at IS NULL`,
-    [key, entry.contractId, entry.messengerId, entry.at],
-  );
+export async function openRegisterEntry(tx: Queryable, entry: NewRegisterEntry): Promise<void> {
+  await closeReplacedEntry(tx, entry);
+  const write = registerEntryWrite(entry);
   try {
-    await tx.query(
-      `INSERT INTO register_entries (entry_id, messenger_id, code, msisdn, contract_id, request_id, opened_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        entry.entryId,
-        entry.messengerId,
-        entry.code,
-        key,
-        entry.contractId,
-        entry.requestId,
-        entry.at,
-      ],
-    );
+    await tx.query(write.sql, write.params);
   } catch (err) {
     throw asRegisterConflict(err);
   }
+}
+
+/** Closes the open entry of (contract, messenger), if any: a new code replaces it. */
+export async function closeReplacedEntry(
+  tx: Queryable,
+  entry: Pick<NewRegisterEntry, 'msisdn' | 'contractId' | 'messengerId' | 'at'>,
+): Promise<void> {
+  await tx.query(
+    `UPDATE register_entries SET closed_at = $4, close_reason = 'replaced'
+     WHERE msisdn = $1 AND contract_id = $2 AND messenger_id = $3 AND closed_at IS NULL`,
+    [msisdnToKey(entry.msisdn), entry.contractId, entry.messengerId, entry.at],
+  );
+}
+
+/**
+ * The INSERT of a new open entry, to run alone or combined with the other
+ * writes of a decision (db/combined-writes.ts). The open entry it replaces,
+ * if any, must be closed by an earlier statement (closeReplacedEntry): in the
+ * same statement the unique index would still see it open. A unique
+ * violation from it means CONFLICT (asRegisterConflict).
+ */
+export function registerEntryWrite(entry: NewRegisterEntry): WritePart {
+  return {
+    name: 'register_opened',
+    sql: `INSERT INTO register_entries (entry_id, messenger_id, code, msisdn, contract_id, request_id, opened_at)
+          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    params: [
+      entry.entryId,
+      entry.messengerId,
+      entry.code,
+      msisdnToKey(entry.msisdn),
+      entry.contractId,
+      entry.requestId,
+      entry.at,
+    ],
+  };
 }
 
 /** A unique-index violation means a racing request took the code or the slot first. */
@@ -152,7 +173,7 @@ export async function listOpenEntriesOfContract(
   contractId: string,
 ): Promise<RegisterEntry[]> {
   const { rows } = await db.query<EntryRow>(
-    `SELECT ${COLUMNS} FROM register_entries
+    `SELECT ${REGISTER_ENTRY_COLUMNS} FROM register_entries
      WHERE msisdn = $1 AND contract_id = $2 AND closed_at IS NULL ORDER BY messenger_id`,
     [msisdnToKey(msisdn), contractId],
   );
@@ -162,7 +183,7 @@ export async function listOpenEntriesOfContract(
 /** An entry's whole history for a number, oldest first. */
 export async function listEntriesOfNumber(db: Queryable, msisdn: string): Promise<RegisterEntry[]> {
   const { rows } = await db.query<EntryRow>(
-    `SELECT ${COLUMNS} FROM register_entries WHERE msisdn = $1 ORDER BY opened_at, entry_id`,
+    `SELECT ${REGISTER_ENTRY_COLUMNS} FROM register_entries WHERE msisdn = $1 ORDER BY opened_at, entry_id`,
     [msisdnToKey(msisdn)],
   );
   return rows.map(toEntry);

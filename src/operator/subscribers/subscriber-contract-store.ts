@@ -45,18 +45,32 @@ export function toSubscriberContract(row: ContractRow): SubscriberContract {
   };
 }
 
-// Periods are half-open [start, end): a contract ending at T is no longer
-// valid at T, and its successor may start at T. Periods never overlap (the
-// writers keep it so), hence the newest contract started at or before T is
-// the only one that can be valid at T.
-const VALID_AT = `
-  SELECT ${CONTRACT_COLUMNS} FROM (
+/**
+ * The newest contract of the number `msisdn` (an SQL expression) started at
+ * or before `at` (an SQL expression), valid or not: a LATERAL subquery.
+ */
+export function latestContractSql(msisdn: string, at: string): string {
+  return `
     SELECT ${CONTRACT_COLUMNS} FROM subscriber_contracts c
-    WHERE c.msisdn = q.msisdn AND c.contract_start <= $2
+    WHERE c.msisdn = ${msisdn} AND c.contract_start <= ${at}
     ORDER BY c.contract_start DESC
-    LIMIT 1
-  ) latest
-  WHERE latest.contract_end IS NULL OR latest.contract_end > $2`;
+    LIMIT 1`;
+}
+
+/**
+ * Whether the contract row `alias` (from latestContractSql) is valid at `at`.
+ * Periods are half-open [start, end): a contract ending at T is no longer
+ * valid at T, and its successor may start at T. Periods never overlap (the
+ * writers keep it so), hence the newest contract started at or before T is
+ * the only one that can be valid at T.
+ */
+export function contractValidSql(alias: string, at: string): string {
+  return `(${alias}.contract_end IS NULL OR ${alias}.contract_end > ${at})`;
+}
+
+const VALID_AT = `
+  SELECT ${CONTRACT_COLUMNS} FROM (${latestContractSql('q.msisdn', '$2')}) latest
+  WHERE ${contractValidSql('latest', '$2')}`;
 
 /**
  * The contract valid for `msisdn` at `at`, or null (no contract, or the number

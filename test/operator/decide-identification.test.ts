@@ -1,0 +1,132 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { verifyAuditLog } from '../../src/audit/verify-audit-log.js';
+import { createManualClock } from '../../src/core/clock.js';
+import { IdbridgeError } from '../../src/core/errors.js';
+import { newId } from '../../src/core/ids.js';
+import { createNumberHasher } from '../../src/core/number-hash.js';
+import { migrate } from '../../src/db/migrator.js';
+import type { Database } from '../../src/db/port.js';
+import {
+  type DecideDeps,
+  decideIdentification,
+} from '../../src/operator/identification/decide-identification.js';
+import { listEntriesOfNumber } from '../../src/operator/register/register-store.js';
+import { applySubscriberEvents } from '../../src/operator/subscribers/apply-subscriber-events.js';
+import type { SubscriberEvent } from '../../src/operator/subscribers/subscriber-event-schema.js';
+import { createTestDatabase, describeEachDriver } from '../helpers/test-database.js';
+
+const NUMBER = '+79160000001';
+const event = (e: Record<string, unknown>) =>
+  ({ eventId: newId(), msisdn: NUMBER, ...e }) as SubscriberEvent;
+const code = (n: number) => `code-${String(n).padStart(4, '0')}-abcdefgh`;
+
+describeEachDriver('decideIdentification', (kind) => {
+  let db: Database;
+  const clock = createManualClock('2026-11-28T09:00:00Z');
+  const deps: DecideDeps = {
+    ids: newId,
+    hashNumber: createNumberHasher('a test key of 32 bytes, not real'),
+    slowPathEnabled: false,
+  };
+  const decide = (identificationCode: string, at: string, msisdn = NUMBER) =>
+    db.transaction((tx) =>
+      decideIdentification(tx, deps, {
+        messengerId: 'tamtam',
+        receivedAt: new Date(at),
+        request: {
+          requestId: newId(),
+          msisdn,
+          identificationCode,
+          purpose: 'registration',
+          possessionVerifiedAt: at,
+        },
+      }),
+    );
+
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+    await migrate(db, ['shared', 'operator']);
+    // c-1 from 2020 to 2026-11-28T10:00Z, then c-2 from that instant on.
+    const applied = await applySubscriberEvents(
+      db,
+      [
+        event({
+          type: 'contract_started',
+          contractId: 'c-1',
+          occurredAt: '2020-01-01T00:00:00Z',
+          subscriberType: 'individual',
+          hasSubscriberData: true,
+        }),
+        event({
+          type: 'contract_terminated',
+          contractId: 'c-1',
+          occurredAt: '2026-11-28T10:00:00Z',
+        }),
+        event({
+          type: 'contract_started',
+          contractId: 'c-2',
+          occurredAt: '2026-11-28T10:00:00Z',
+          subscriberType: 'individual',
+          hasSubscriberData: true,
+        }),
+      ],
+      { clock },
+    );
+    expect(applied.every((r) => r.status === 'applied')).toBe(true);
+  });
+  afterEach(() => db.close());
+
+  it('decides by the contract valid at receipt: the old one up to its end, the next from that instant (R4)', async () => {
+    await decide(code(1), '2026-11-28T09:59:59.999Z');
+    await decide(code(2), '2026-11-28T10:00:00.000Z');
+    const entries = await listEntriesOfNumber(db, NUMBER);
+    expect(entries.map((e) => [e.code, e.contractId])).toEqual([
+      [code(1), 'c-1'],
+      [code(2), 'c-2'],
+    ]);
+  });
+
+  it('lets the same code confirm its own open registration again, and refuses it for another contract', async () => {
+    const first = await decide(code(1), '2026-11-28T09:00:00Z');
+    const again = await decide(code(1), '2026-11-28T09:30:00Z');
+    expect([first.answer.result, again.answer.result]).toEqual(['confirmed', 'confirmed']);
+    expect(await listEntriesOfNumber(db, NUMBER)).toHaveLength(1);
+    // c-1 is over at 10:00: the code names a registration of another contract.
+    await expect(decide(code(1), '2026-11-28T11:00:00Z')).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+  });
+
+  it('leaves one open entry when registrations of the same contract race, every loser a CONFLICT', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => decide(code(10 + i), '2026-11-28T11:00:00Z')),
+    );
+    for (const o of outcomes) {
+      if (o.status === 'rejected') {
+        expect(o.reason).toBeInstanceOf(IdbridgeError);
+        expect((o.reason as IdbridgeError).code).toBe('CONFLICT');
+      } else expect(o.value.answer.result).toBe('confirmed');
+    }
+    const entries = await listEntriesOfNumber(db, NUMBER);
+    expect(entries.filter((e) => e.closedAt === null)).toHaveLength(1);
+    // Every confirmation left its entry: the winners after the first replaced one.
+    const confirmed = outcomes.filter((o) => o.status === 'fulfilled').length;
+    expect(entries).toHaveLength(confirmed);
+    expect(entries.filter((e) => e.closeReason === 'replaced')).toHaveLength(confirmed - 1);
+    const { rows } = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM identification_requests WHERE state = 'confirmed'",
+    );
+    expect(rows[0]?.n).toBe(confirmed);
+    expect((await verifyAuditLog(db)).ok).toBe(true);
+  });
+
+  it('records a refusal with its reason and audits every decision in an intact chain', async () => {
+    const unknown = await decide(code(30), '2026-11-28T09:00:00Z', '+79169999999');
+    const malformed = await decide(code(31), '2026-11-28T09:00:00Z', '+7916');
+    expect(unknown.answer).toMatchObject({ result: 'not_confirmed', reason: 'NOT_SERVED' });
+    expect(malformed.answer).toMatchObject({ result: 'not_confirmed', reason: 'NOT_SERVED' });
+    await decide(code(32), '2026-11-28T09:00:00Z');
+    const audit = await verifyAuditLog(db);
+    expect(audit).toMatchObject({ ok: true, entries: 3 });
+  });
+});
