@@ -148,6 +148,37 @@ describeEachDriver('notices of one request', (kind) => {
     expect(JSON.stringify(audit)).not.toMatch(/\+7\d{10}/);
   });
 
+  it('acts once on notices that two deliveries bring at the same time, and both acknowledge them', async () => {
+    const users = await Promise.all([1, 2, 3, 4].map(() => addUser('identified', 'mts')));
+    const notices = users.map((u) => notice(u.code));
+    const changed: string[] = [];
+    const deps = {
+      db,
+      clock,
+      ids: newId,
+      identifier,
+      graceMs: HOUR_MS,
+      onUsersChanged: async () => {},
+      afterUserChanged: (userId: string) => changed.push(userId),
+    };
+    // The second delivery carries the same notices in another order.
+    const [one, two] = await Promise.all([
+      handleNotifications(deps, 'mts', notices),
+      handleNotifications(deps, 'mts', [...notices].reverse()),
+    ]);
+    const ids = notices.map((n) => n.notificationId).sort();
+    expect([...one.acknowledged].sort()).toEqual(ids);
+    expect([...two.acknowledged].sort()).toEqual(ids);
+    expect([...one.rejected, ...two.rejected]).toEqual([]);
+    const { rows } = await db.query<{ n: number; suspended: number; transitions: number }>(
+      `SELECT (SELECT count(*)::int FROM received_notices WHERE action = 'suspend') AS n,
+              (SELECT count(*)::int FROM users WHERE state = 'suspended') AS suspended,
+              (SELECT count(*)::int FROM user_transitions WHERE to_state = 'suspended') AS transitions`,
+    );
+    expect(rows[0]).toEqual({ n: 4, suspended: 4, transitions: 4 });
+    expect([...changed].sort()).toEqual(users.map((u) => u.userId).sort());
+  });
+
   it('changes nothing when a statement fails midway', async () => {
     const a = await addUser('identified', 'mts');
     const failing = {

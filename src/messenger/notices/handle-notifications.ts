@@ -101,54 +101,32 @@ async function actOnNotices(
   const changedUsers = new Set<string>();
   const reidentify: string[] = [];
 
+  // Users locked first, in code order (findUsersByCodes), so overlapping
+  // deliveries cannot deadlock. Every delivery of a notice locks its user
+  // before looking for it: of two deliveries of one notice racing, the second
+  // waits here and then finds the first's record below.
+  const users = await findUsersByCodes(
+    tx,
+    [...new Set(notifications.map((n) => n.identificationCode))],
+    { lock: true },
+  );
   // Seen before (even if the code has since been replaced): acknowledge again.
   const { rows: seenRows } = await tx.query<{ notification_id: string }>(
     'SELECT notification_id FROM received_notices WHERE notification_id = ANY($1::uuid[])',
     [notifications.map((n) => n.notificationId)],
   );
   const seen = new Set(seenRows.map((r) => r.notification_id.toLowerCase()));
-  const fresh: Notification[] = [];
-  for (const n of notifications) {
-    const id = n.notificationId.toLowerCase();
-    if (seen.has(id)) continue;
-    seen.add(id); // the same notice twice in one request is acted on once
-    fresh.push(n);
-  }
-  // Users locked in code order (findUsersByCodes), so overlapping deliveries cannot deadlock.
-  const users = await findUsersByCodes(tx, [...new Set(fresh.map((n) => n.identificationCode))], {
-    lock: true,
-  });
   const byCode = new Map(users.map((u) => [u.identificationCode, u]));
   const candidates: Array<{ notice: Notification; user: User }> = [];
-  for (const notice of fresh) {
+  for (const notice of notifications) {
+    const id = notice.notificationId.toLowerCase();
+    if (seen.has(id)) continue;
+    seen.add(id); // the same notice twice in one request is acted on once
     const user = byCode.get(notice.identificationCode);
     if (!user || user.operatorId !== operatorId) unknown.add(notice.notificationId);
     else candidates.push({ notice, user });
   }
   if (candidates.length === 0) return { unknown, changedUsers, reidentify, recorded: [] };
-
-  // Recorded first: of two deliveries of one notice racing, the second waits
-  // on these keys, then finds them taken and only acknowledges.
-  const { rows: recordedRows } = await tx.query<{ notification_id: string }>(
-    `INSERT INTO received_notices
-       (notification_id, operator_id, type, code, user_id, occurred_at, due_by, received_at, action)
-     SELECT r.id, $1, r.type, r.code, r.user_id, r.occurred_at, r.due_by, $2, 'none'
-       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::timestamptz[], $8::timestamptz[])
-         AS r(id, type, code, user_id, occurred_at, due_by)
-     ON CONFLICT (notification_id) DO NOTHING
-     RETURNING notification_id`,
-    [
-      operatorId,
-      now,
-      candidates.map((c) => c.notice.notificationId),
-      candidates.map((c) => c.notice.type),
-      candidates.map((c) => c.notice.identificationCode),
-      candidates.map((c) => c.user.userId),
-      candidates.map((c) => c.notice.occurredAt),
-      candidates.map((c) => c.notice.dueBy),
-    ],
-  );
-  const recorded = new Set(recordedRows.map((r) => r.notification_id.toLowerCase()));
 
   // Decide in notice order; a user's state after an earlier notice of this
   // request decides what a later one does (one suspension, not two).
@@ -156,7 +134,6 @@ async function actOnNotices(
   const received: Received[] = [];
   const toSuspend: Array<{ user: User; cause: string; details: Record<string, unknown> }> = [];
   for (const { notice, user } of candidates) {
-    if (!recorded.has(notice.notificationId.toLowerCase())) continue;
     const state = stateOf.get(user.userId) ?? user.state;
     let action: Action = 'none';
     let requestId: string | null = null;
@@ -187,6 +164,36 @@ async function actOnNotices(
     received.push({ notice, user, action, requestId });
   }
 
+  // Recorded with the action taken, in one write. The user locks make a
+  // concurrent record of the same notice impossible; the conflict clause and
+  // the count are the safety net: if it ever happened, the whole request
+  // rolls back and the operator's retry finds the notice seen.
+  const { rowCount } = await tx.query(
+    `INSERT INTO received_notices
+       (notification_id, operator_id, type, code, user_id, occurred_at, due_by, received_at, action)
+     SELECT r.id, $1, r.type, r.code, r.user_id, r.occurred_at, r.due_by, $2, r.action
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::timestamptz[],
+                   $8::timestamptz[], $9::text[])
+         AS r(id, type, code, user_id, occurred_at, due_by, action)
+     ON CONFLICT (notification_id) DO NOTHING`,
+    [
+      operatorId,
+      now,
+      received.map((r) => r.notice.notificationId),
+      received.map((r) => r.notice.type),
+      received.map((r) => r.notice.identificationCode),
+      received.map((r) => r.user.userId),
+      received.map((r) => r.notice.occurredAt),
+      received.map((r) => r.notice.dueBy),
+      received.map((r) => r.action),
+    ],
+  );
+  if (rowCount !== received.length) {
+    throw new Error(
+      `notices recorded concurrently by another delivery (${received.length - rowCount}); the operator will retry`,
+    );
+  }
+
   const suspended = await suspendUsers(tx, deps.ids, toSuspend, {
     at: now,
     graceUntil: new Date(now.getTime() + deps.graceMs),
@@ -200,15 +207,6 @@ async function actOnNotices(
   }
   for (const user of suspended) changedUsers.add(user.userId);
 
-  const acted = received.filter((r) => r.action !== 'none');
-  if (acted.length > 0) {
-    await tx.query(
-      `UPDATE received_notices n SET action = a.action
-         FROM unnest($1::uuid[], $2::text[]) AS a(id, action)
-        WHERE n.notification_id = a.id`,
-      [acted.map((r) => r.notice.notificationId), acted.map((r) => r.action)],
-    );
-  }
   // Issue 8: one audit entry for the request's notices and the suspensions
   // they caused, appended last so the chain head is held only until commit.
   if (received.length > 0) {
