@@ -138,6 +138,8 @@ export async function decideBatch(
   }
 
   const entryByItem = new Map(confirmed.map((c) => [c.n, c.entryId]));
+  // One HMAC per item, used by the request rows and the audit entry alike.
+  const msisdnHashes = items.map((i) => deps.hashNumber(i.msisdn));
   await tx.query(
     `INSERT INTO identification_requests
        (messenger_id, request_id, msisdn_hash, code, purpose, received_at, answer_by,
@@ -151,7 +153,7 @@ export async function decideBatch(
       receivedAt,
       new Date(receivedAt.getTime() + ANSWER_WINDOW_MS),
       items.map((i) => i.requestId),
-      items.map((i) => deps.hashNumber(i.msisdn)),
+      msisdnHashes,
       items.map((i) => i.identificationCode),
       results.map((r) => r.result),
       results.map((r) => r.reason ?? null),
@@ -168,7 +170,7 @@ export async function decideBatch(
       batchId: batch.batchId,
       items: results.map((r, n) => ({
         ...r,
-        msisdnHash: deps.hashNumber(items[n]?.msisdn ?? ''),
+        msisdnHash: msisdnHashes[n],
         code: items[n]?.identificationCode,
         entryId: entryByItem.get(n),
       })),
