@@ -37,6 +37,38 @@ export interface DecisionFacts {
 const CONTRACT_PREFIX = 'lc_';
 const ENTRY_PREFIX = 'ce_';
 
+/** `a, b` → `alias.a AS prefix_a, alias.b AS prefix_b`. */
+function prefixed(columns: string, alias: string, prefix: string): string {
+  return columns
+    .split(',')
+    .map((c) => `${alias}.${c.trim()} AS ${prefix}${c.trim()}`)
+    .join(', ');
+}
+
+function unprefixed<T>(row: Record<string, unknown>, prefix: string): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
+  }
+  return out as T;
+}
+
+// Built once: the text is the same for every decision (and so is its prepared statement).
+const FACTS_SQL = `SELECT ${prefixed(CONTRACT_COLUMNS, 'latest', CONTRACT_PREFIX)},
+            ${contractValidSql('latest', '$2')} AS latest_valid,
+            ${prefixed(REGISTER_ENTRY_COLUMNS, 'by_code', ENTRY_PREFIX)},
+            open_entry.code AS open_code
+       FROM (SELECT 1) one
+       LEFT JOIN LATERAL (${latestContractSql('$1::bigint', '$2')}) latest ON true
+       LEFT JOIN LATERAL (
+         SELECT ${REGISTER_ENTRY_COLUMNS} FROM register_entries
+          WHERE messenger_id = $3 AND code = $4 LIMIT 1) by_code ON true
+       LEFT JOIN LATERAL (
+         SELECT code FROM register_entries r
+          WHERE r.msisdn = latest.msisdn AND r.contract_id = latest.contract_id
+            AND r.messenger_id = $3 AND r.closed_at IS NULL LIMIT 1) open_entry
+         ON ${contractValidSql('latest', '$2')}`;
+
 /**
  * Reads the facts of one decision in one round trip: the number's latest
  * contract (valid or not), the entry the code names and the open entry of the
@@ -55,23 +87,12 @@ export async function readDecisionFacts(
   tx: Queryable,
   input: { msisdn: string; messengerId: string; code: string; at: Date },
 ): Promise<DecisionFacts> {
-  const { rows } = await tx.query<Record<string, unknown>>(
-    `SELECT ${prefixed(CONTRACT_COLUMNS, 'latest', CONTRACT_PREFIX)},
-            ${contractValidSql('latest', '$2')} AS latest_valid,
-            ${prefixed(REGISTER_ENTRY_COLUMNS, 'by_code', ENTRY_PREFIX)},
-            open_entry.code AS open_code
-       FROM (SELECT 1) one
-       LEFT JOIN LATERAL (${latestContractSql('$1::bigint', '$2')}) latest ON true
-       LEFT JOIN LATERAL (
-         SELECT ${REGISTER_ENTRY_COLUMNS} FROM register_entries
-          WHERE messenger_id = $3 AND code = $4 LIMIT 1) by_code ON true
-       LEFT JOIN LATERAL (
-         SELECT code FROM register_entries r
-          WHERE r.msisdn = latest.msisdn AND r.contract_id = latest.contract_id
-            AND r.messenger_id = $3 AND r.closed_at IS NULL LIMIT 1) open_entry
-         ON ${contractValidSql('latest', '$2')}`,
-    [msisdnToKey(input.msisdn), input.at, input.messengerId, input.code],
-  );
+  const { rows } = await tx.query<Record<string, unknown>>(FACTS_SQL, [
+    msisdnToKey(input.msisdn),
+    input.at,
+    input.messengerId,
+    input.code,
+  ]);
   const row = rows[0];
   if (!row) throw new Error('decision facts: the query returned no row');
   const latest =
@@ -88,20 +109,4 @@ export async function readDecisionFacts(
         : toEntry(unprefixed<EntryRow>(row, ENTRY_PREFIX)),
     openCode: (row.open_code as string | null) ?? null,
   };
-}
-
-/** `a, b` → `alias.a AS prefix_a, alias.b AS prefix_b`. */
-function prefixed(columns: string, alias: string, prefix: string): string {
-  return columns
-    .split(',')
-    .map((c) => `${alias}.${c.trim()} AS ${prefix}${c.trim()}`)
-    .join(', ');
-}
-
-function unprefixed<T>(row: Record<string, unknown>, prefix: string): T {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
-  }
-  return out as T;
 }
