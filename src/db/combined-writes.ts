@@ -19,9 +19,11 @@ const NAME = /^[a-z_][a-z0-9_]*$/;
  * Several independent writes as one statement of data-modifying CTEs: one
  * round trip instead of one per write, which on the operator's decision path
  * is most of the cost (every round trip is a socket write and read on both
- * sides). The writes see the same snapshot and none sees another's rows, so
- * only combine writes that do not read each other; foreign keys between them
- * are fine (checked at the end of the statement).
+ * sides). The parts see the same snapshot and none sees the rows another
+ * writes, so only combine writes that do not depend on each other's effects;
+ * foreign keys between them are fine (checked at the end of the statement).
+ * A part may be a plain SELECT that later parts read by its name (the audit
+ * append locks and reads its chain head that way).
  *
  * Placeholders are renumbered by offset; the parts' SQL must not hold `$n`
  * inside literals (ours never does).
