@@ -116,13 +116,13 @@ export async function runDirectIdentifications(
       db,
       { callerId: deps.messengerId, key: request.requestId, requestHash: hashRequestBody(raw) },
       systemClock,
-      async (tx) => {
+      async (tx, answerWrite) => {
         const d = await decideIdentification(
           tx,
           { ids: deps.ids, hashNumber: deps.hashNumber, slowPathEnabled: false },
-          { messengerId: deps.messengerId, request, receivedAt },
+          { messengerId: deps.messengerId, request, receivedAt, answerWrite },
         );
-        return { statusCode: d.statusCode, body: d.answer };
+        return { statusCode: d.statusCode, body: d.answer, answerWritten: true };
       },
     );
     const a = outcome.body as { result: string; reason?: string };

@@ -13,6 +13,7 @@ import {
 import { listEntriesOfNumber } from '../../src/operator/register/register-store.js';
 import { applySubscriberEvents } from '../../src/operator/subscribers/apply-subscriber-events.js';
 import type { SubscriberEvent } from '../../src/operator/subscribers/subscriber-event-schema.js';
+import { runIdempotent } from '../../src/protocol/idempotency/idempotency-store.js';
 import { createTestDatabase, describeEachDriver } from '../helpers/test-database.js';
 
 const NUMBER = '+79160000001';
@@ -118,6 +119,58 @@ describeEachDriver('decideIdentification', (kind) => {
     );
     expect(rows[0]?.n).toBe(confirmed);
     expect((await verifyAuditLog(db)).ok).toBe(true);
+  });
+
+  it('stores the idempotent answer in the decision’s own statement, and a retry replays it', async () => {
+    const clock2 = createManualClock('2026-11-28T09:00:00Z');
+    const run = (requestId: string, identificationCode: string, msisdn = NUMBER) =>
+      runIdempotent(
+        db,
+        { callerId: 'tamtam', key: requestId, requestHash: `hash-${requestId}` },
+        clock2,
+        async (tx, answerWrite) => {
+          const d = await decideIdentification(tx, deps, {
+            messengerId: 'tamtam',
+            receivedAt: clock2.now(),
+            answerWrite,
+            request: {
+              requestId,
+              msisdn,
+              identificationCode,
+              purpose: 'registration',
+              possessionVerifiedAt: clock2.now().toISOString(),
+            },
+          });
+          return { statusCode: d.statusCode, body: d.answer, answerWritten: true };
+        },
+      );
+    const confirmedId = newId();
+    const refusedId = newId();
+    const first = [
+      await run(confirmedId, code(40)),
+      await run(refusedId, code(41), '+79169999998'),
+    ];
+    const again = [
+      await run(confirmedId, code(40)),
+      await run(refusedId, code(41), '+79169999998'),
+    ];
+    expect(first.map((o) => [o.replayed, (o.body as { result: string }).result])).toEqual([
+      [false, 'confirmed'],
+      [false, 'not_confirmed'],
+    ]);
+    expect(again).toEqual(first.map((o) => ({ ...o, replayed: true })));
+    // A conflict rolls back the key with the decision: the same key may try
+    // again. At 11:00 c-2 is valid, and code 40 names c-1's registration.
+    clock2.advance(2 * 60 * 60 * 1000);
+    const conflictId = newId();
+    await expect(run(conflictId, code(40))).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    const { rows } = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM idempotent_requests WHERE request_key = $1',
+      [conflictId],
+    );
+    expect(rows[0]?.n).toBe(0);
   });
 
   it('records a refusal with its reason and audits every decision in an intact chain', async () => {

@@ -70,13 +70,15 @@ export function registerOperatorPartnerRoutes(
           requestHash: hashRequestBody(request.rawBody ?? ''),
         },
         deps.clock,
-        async (tx) => {
+        async (tx, answerWrite) => {
+          // The answer is stored in the decision's last statement.
           const decision = await decideIdentification(tx, deps, {
             messengerId,
             request: body,
             receivedAt,
+            answerWrite,
           });
-          return { statusCode: decision.statusCode, body: decision.answer };
+          return { statusCode: decision.statusCode, body: decision.answer, answerWritten: true };
         },
       );
       if (!outcome.replayed) {

@@ -5,6 +5,10 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { NumberHasher } from '../../core/number-hash.js';
 import { runCombinedWrites, type WritePart } from '../../db/combined-writes.js';
 import type { Queryable } from '../../db/port.js';
+import {
+  type AnswerWrite,
+  assertAnswerWritten,
+} from '../../protocol/idempotency/idempotency-store.js';
 import type { IdentificationAnswer, IdentificationRequest } from '../../protocol/schemas/index.js';
 import {
   asRegisterConflict,
@@ -45,7 +49,13 @@ export interface Decision {
 export async function decideIdentification(
   tx: Queryable,
   deps: DecideDeps,
-  input: { messengerId: string; request: IdentificationRequest; receivedAt: Date },
+  input: {
+    messengerId: string;
+    request: IdentificationRequest;
+    receivedAt: Date;
+    /** Stores the idempotent answer in the decision's last statement (runIdempotent). */
+    answerWrite?: AnswerWrite;
+  },
 ): Promise<Decision> {
   const { messengerId, request, receivedAt } = input;
   const base = {
@@ -71,7 +81,7 @@ export async function decideIdentification(
     // messenger its routing is stale (protocol.md §2).
     const reason =
       contract || facts.served ? ('NO_SUBSCRIBER_DATA' as const) : ('NOT_SERVED' as const);
-    await writeDecision(
+    return writeDecision(
       tx,
       base,
       [
@@ -83,22 +93,23 @@ export async function decideIdentification(
         }),
       ],
       { result: 'not_confirmed', reason },
-    );
-    return {
-      statusCode: 200,
-      answer: {
-        requestId: request.requestId,
-        result: 'not_confirmed',
-        reason,
-        decidedAt: receivedAt.toISOString(),
+      {
+        statusCode: 200,
+        answer: {
+          requestId: request.requestId,
+          result: 'not_confirmed',
+          reason,
+          decidedAt: receivedAt.toISOString(),
+        },
       },
-    };
+      input.answerWrite,
+    );
   }
 
   const entryWithCode = checkCodeFree(facts.entryWithCode, contract);
 
   if (contract.needsBssCheck && deps.slowPathEnabled) {
-    await writeDecision(
+    return writeDecision(
       tx,
       base,
       [
@@ -117,15 +128,16 @@ export async function decideIdentification(
         },
       ],
       { result: 'pending' },
-    );
-    return {
-      statusCode: 202,
-      answer: {
-        requestId: request.requestId,
-        result: 'pending',
-        answerBy: base.answerBy.toISOString(),
+      {
+        statusCode: 202,
+        answer: {
+          requestId: request.requestId,
+          result: 'pending',
+          answerBy: base.answerBy.toISOString(),
+        },
       },
-    };
+      input.answerWrite,
+    );
   }
 
   // R5, I3: the register entry in this transaction. The code already naming
@@ -158,21 +170,28 @@ export async function decideIdentification(
       entryId,
     }),
   );
-  await writeDecision(tx, base, writes, { result: 'confirmed', entryId });
-  return {
-    statusCode: 200,
-    answer: {
-      requestId: request.requestId,
-      result: 'confirmed',
-      confirmedAt: receivedAt.toISOString(),
+  return writeDecision(
+    tx,
+    base,
+    writes,
+    { result: 'confirmed', entryId },
+    {
+      statusCode: 200,
+      answer: {
+        requestId: request.requestId,
+        result: 'confirmed',
+        confirmedAt: receivedAt.toISOString(),
+      },
     },
-  };
+    input.answerWrite,
+  );
 }
 
 /**
- * The decision's writes and its audit entry (issue 8; number keyed-hashed,
- * R11) as one statement. A unique violation means a racing request took the
- * code or the (contract, messenger) slot first: CONFLICT.
+ * The decision's writes, its audit entry (issue 8; number keyed-hashed, R11)
+ * and, when given, the idempotent answer, as one statement; returns the
+ * decision. A unique violation means a racing request took the code or the
+ * (contract, messenger) slot first: CONFLICT.
  */
 async function writeDecision(
   tx: Queryable,
@@ -186,7 +205,9 @@ async function writeDecision(
   },
   writes: WritePart[],
   outcome: { result: string; reason?: string; entryId?: string },
-): Promise<void> {
+  decision: Decision,
+  answerWrite: AnswerWrite | undefined,
+): Promise<Decision> {
   const audit = auditAppendWrites({
     kind: 'identification.decided',
     subject: `request:${base.messengerId}:${base.requestId}`,
@@ -203,11 +224,19 @@ async function writeDecision(
   });
   let counts: Record<string, number>;
   try {
-    counts = await runCombinedWrites(tx, [...writes, ...audit]);
+    counts = await runCombinedWrites(tx, [
+      ...writes,
+      ...audit,
+      ...(answerWrite
+        ? [answerWrite({ statusCode: decision.statusCode, body: decision.answer })]
+        : []),
+    ]);
   } catch (err) {
     throw asRegisterConflict(err);
   }
   assertAuditHeadMoved(counts);
+  if (answerWrite) assertAnswerWritten(counts);
+  return decision;
 }
 
 /**

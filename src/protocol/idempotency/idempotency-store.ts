@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
+import type { WritePart } from '../../db/combined-writes.js';
 import type { Database, Queryable } from '../../db/port.js';
 
 export interface StoredResponse {
@@ -11,6 +12,27 @@ export interface StoredResponse {
 export interface IdempotentOutcome extends StoredResponse {
   /** True when this is the stored first answer, not a fresh decision. */
   replayed: boolean;
+}
+
+/** What a handler answers; `answerWritten` when it ran `answerWrite` itself. */
+export interface HandledResponse extends StoredResponse {
+  answerWritten?: boolean;
+}
+
+/**
+ * The statement that stores the answer, as a counted write to combine with
+ * the handler's own (db/combined-writes.ts); it must touch exactly one row
+ * (check the counts with assertAnswerWritten).
+ */
+export type AnswerWrite = (response: StoredResponse) => WritePart;
+
+const ANSWER_WRITE = 'idempotent_answer';
+
+/** Throws unless a combined statement that held an answerWrite stored the answer. */
+export function assertAnswerWritten(counts: Record<string, number>): void {
+  if (counts[ANSWER_WRITE] !== 1) {
+    throw new Error('the idempotent answer was not stored: its key row is missing');
+  }
 }
 
 /** SHA-256 of the raw request body: what "the same body" means (protocol.md §1). */
@@ -27,12 +49,17 @@ export function hashRequestBody(rawBody: Buffer | string): string {
  * key blocks on that row's unique index until the first transaction ends;
  * then it either reads the committed answer, or (if the first rolled back)
  * becomes the first itself. Another body under the same key → CONFLICT.
+ *
+ * The answer is stored after `handle` returns, in its own statement, unless
+ * the handler wrote it itself with `answerWrite` among its last writes (one
+ * round trip less: the operator's single identification does this) and says
+ * so with `answerWritten`.
  */
 export async function runIdempotent(
   db: Database,
   request: { callerId: string; key: string; requestHash: string },
   clock: Clock,
-  handle: (tx: Queryable) => Promise<StoredResponse>,
+  handle: (tx: Queryable, answerWrite: AnswerWrite) => Promise<HandledResponse>,
 ): Promise<IdempotentOutcome> {
   return db.transaction(async (tx) => {
     const claimed = await tx.query(
@@ -57,12 +84,23 @@ export async function runIdempotent(
       }
       return { statusCode: first.status_code, body: first.response_body, replayed: true };
     }
-    const response = await handle(tx);
-    await tx.query(
-      `UPDATE idempotent_requests SET status_code = $3, response_body = $4
-       WHERE caller_id = $1 AND request_key = $2`,
-      [request.callerId, request.key, response.statusCode, JSON.stringify(response.body ?? null)],
-    );
+    const answerWrite: AnswerWrite = (response) => ({
+      name: ANSWER_WRITE,
+      sql: `UPDATE idempotent_requests SET status_code = $3, response_body = $4
+             WHERE caller_id = $1 AND request_key = $2 RETURNING 1`,
+      params: [
+        request.callerId,
+        request.key,
+        response.statusCode,
+        JSON.stringify(response.body ?? null),
+      ],
+      counted: true,
+    });
+    const { answerWritten, ...response } = await handle(tx, answerWrite);
+    if (!answerWritten) {
+      const write = answerWrite(response);
+      await tx.query(write.sql, write.params);
+    }
     return { ...response, replayed: false };
   });
 }
