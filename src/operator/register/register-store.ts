@@ -65,16 +65,11 @@ export async function findEntryByCode(
   return rows[0] ? toEntry(rows[0]) : null;
 }
 
-/** A register entry to open (R5, I3); `msisdn` is E.164. */
-export interface NewRegisterEntry {
-  entryId: string;
-  messengerId: string;
-  code: string;
-  msisdn: string;
-  contractId: string;
-  requestId: string;
-  at: Date;
-}
+/** A register entry to open (R5, I3), opened at `at`; `msisdn` is E.164. */
+export type NewRegisterEntry = Pick<
+  RegisterEntry,
+  'entryId' | 'messengerId' | 'code' | 'msisdn' | 'contractId' | 'requestId'
+> & { at: Date };
 
 /**
  * Opens an entry for (contract, messenger), closing the open one it replaces

@@ -22,6 +22,7 @@ export interface PartnerClientOptions {
   retries?: number;
   /** Delay before retry n (1-based); default 200 ms × 2^(n-1). */
   backoffMs?: (attempt: number) => number;
+  /** Replaces the default transport (undici's request): tests and benchmarks count, delay or fail requests with it. */
   fetch?: typeof fetch;
   maxSkewSeconds?: number;
 }
