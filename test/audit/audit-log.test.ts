@@ -196,6 +196,21 @@ describeEachDriver('audit log', (kind) => {
     expect((await verifyAuditLog(db)).ok).toBe(true);
   });
 
+  it('hashes in the database exactly as the verifier does, for text beyond ASCII and escapes', async () => {
+    // The append hashes in SQL (convert_to UTF8); verify recomputes in Node.
+    await db.transaction(async (tx) => {
+      await appendAuditEntry(tx, {
+        kind: 'test.entry',
+        subject: 'batch:"tamtam":ü\n',
+        at: clock.now(),
+        data: { a: 'кириллица "quoted" \\ \u2028 😀', n: -0.5, z: [null, true, { b: 1, a: 2 }] },
+      });
+    });
+    const { rows } = await db.query<{ subject: string }>('SELECT subject FROM audit_entries');
+    expect(rows).toEqual([{ subject: 'batch:"tamtam":ü\n' }]);
+    expect(await verifyAuditLog(db)).toMatchObject({ ok: true, entries: 1 });
+  });
+
   it('leaves no entry when the transaction rolls back', async () => {
     await expect(
       db.transaction(async (tx) => {
