@@ -5,11 +5,13 @@ import { IdbridgeError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
 import { createNumberHasher } from '../../src/core/number-hash.js';
 import { migrate } from '../../src/db/migrator.js';
-import type { Database } from '../../src/db/port.js';
+import type { Database, Queryable } from '../../src/db/port.js';
+import { decideBatch } from '../../src/operator/identification/decide-batch.js';
 import {
   type DecideDeps,
   decideIdentification,
 } from '../../src/operator/identification/decide-identification.js';
+import { writeContractNotices } from '../../src/operator/notices/write-contract-notices.js';
 import { listEntriesOfNumber } from '../../src/operator/register/register-store.js';
 import { applySubscriberEvents } from '../../src/operator/subscribers/apply-subscriber-events.js';
 import type { SubscriberEvent } from '../../src/operator/subscribers/subscriber-event-schema.js';
@@ -172,6 +174,121 @@ describeEachDriver('decideIdentification', (kind) => {
     );
     expect(rows[0]?.n).toBe(0);
   });
+
+  /**
+   * A confirmation and a termination of the same contract at once (R7): the
+   * confirmation's transaction is held open after its decision while the
+   * termination runs. Whichever order they commit in, the contract must not
+   * end with an open entry nobody will be told about: either the termination
+   * waits and then closes the new entry with a notice, or it went first and
+   * the confirmation sees the contract ended.
+   */
+  const raceWithTermination = async (decideInTx: (tx: Queryable) => Promise<unknown>) => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let decided = (_pid: number) => {};
+    const decidedPid = new Promise<number>((resolve) => {
+      decided = resolve;
+    });
+    const confirming = db.transaction(async (tx) => {
+      await decideInTx(tx);
+      const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      decided(rows[0]?.pid ?? 0);
+      await gate;
+    });
+    const pid = await decidedPid;
+    let settled = false;
+    const terminating = applySubscriberEvents(
+      db,
+      [
+        event({
+          type: 'contract_terminated',
+          contractId: 'c-2',
+          occurredAt: '2026-11-28T12:00:00Z',
+        }),
+      ],
+      // As the operator node wires it: ending a contract closes its entries with notices.
+      {
+        clock,
+        onContractEnded: (tx, change) =>
+          writeContractNotices(tx, { ids: newId, now: clock.now() }, change).then(() => {}),
+      },
+    ).finally(() => {
+      settled = true;
+    });
+    // Let the termination either finish or queue behind the confirmation's locks.
+    for (;;) {
+      if (settled) break;
+      const { rows } = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))',
+        [pid],
+      );
+      if ((rows[0]?.n ?? 0) > 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    release();
+    await confirming;
+    expect((await terminating)[0]?.status).toBe('applied');
+    const entries = await listEntriesOfNumber(db, NUMBER);
+    const { rows: notices } = await db.query<{ code: string }>(
+      "SELECT payload->>'identificationCode' AS code FROM outbox WHERE kind = 'notice'",
+    );
+    return { entries, noticeCodes: notices.map((n) => n.code) };
+  };
+
+  it.runIf(kind === 'postgres')(
+    'never leaves an open entry on a contract a racing termination ended (R7)',
+    async () => {
+      const { entries, noticeCodes } = await raceWithTermination((tx) =>
+        decideIdentification(tx, deps, {
+          messengerId: 'tamtam',
+          receivedAt: new Date('2026-11-28T11:00:00Z'),
+          request: {
+            requestId: newId(),
+            msisdn: NUMBER,
+            identificationCode: code(40),
+            purpose: 'registration',
+            possessionVerifiedAt: '2026-11-28T11:00:00Z',
+          },
+        }),
+      );
+      expect(entries.filter((e) => e.closedAt === null)).toEqual([]);
+      expect(entries.find((e) => e.code === code(40))?.closeReason).toBe('contract_terminated');
+      expect(noticeCodes).toEqual([code(40)]);
+    },
+  );
+
+  it.runIf(kind === 'postgres')(
+    'never leaves an open entry on a contract a racing termination ended, for a batch (R7, R9)',
+    async () => {
+      const { entries, noticeCodes } = await raceWithTermination((tx) =>
+        decideBatch(
+          tx,
+          { ids: newId, hashNumber: deps.hashNumber },
+          {
+            messengerId: 'tamtam',
+            receivedAt: new Date('2026-11-28T11:00:00Z'),
+            batch: {
+              batchId: newId(),
+              items: [
+                {
+                  requestId: newId(),
+                  msisdn: NUMBER,
+                  identificationCode: code(41),
+                  userSince: '2026-11-28',
+                },
+              ],
+            },
+          },
+        ),
+      );
+      expect(entries.filter((e) => e.closedAt === null)).toEqual([]);
+      expect(entries.find((e) => e.code === code(41))?.closeReason).toBe('contract_terminated');
+      expect(noticeCodes).toEqual([code(41)]);
+    },
+  );
 
   it('records a refusal with its reason and audits every decision in an intact chain', async () => {
     const unknown = await decide(code(30), '2026-11-28T09:00:00Z', '+79169999999');

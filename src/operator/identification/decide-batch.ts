@@ -55,10 +55,12 @@ export async function decideBatch(
     'identificationCode',
   );
 
+  // Locked so that no termination ends them unseen before this commits (R7).
   const contracts = await findValidContracts(
     tx,
     items.map((i) => i.msisdn),
     receivedAt,
+    { lock: 'share' },
   );
   const served = await servedNumbers(
     tx,

@@ -59,7 +59,7 @@ const FACTS_SQL = `SELECT ${prefixed(CONTRACT_COLUMNS, 'latest', CONTRACT_PREFIX
             ${prefixed(REGISTER_ENTRY_COLUMNS, 'by_code', ENTRY_PREFIX)},
             open_entry.code AS open_code
        FROM (SELECT 1) one
-       LEFT JOIN LATERAL (${latestContractSql('$1::bigint', '$2')}) latest ON true
+       LEFT JOIN LATERAL (${latestContractSql('$1::bigint', '$2', 'share')}) latest ON true
        LEFT JOIN LATERAL (
          SELECT ${REGISTER_ENTRY_COLUMNS} FROM register_entries
           WHERE messenger_id = $3 AND code = $4 LIMIT 1) by_code ON true
@@ -74,7 +74,7 @@ const FACTS_SQL = `SELECT ${prefixed(CONTRACT_COLUMNS, 'latest', CONTRACT_PREFIX
  * contract (valid or not), the entry the code names and the open entry of the
  * contract for this messenger. The decision path was eleven round trips; on
  * PostgreSQL each costs a socket write and read on both sides, more than the
- * reads themselves. Reads only, locks nothing.
+ * reads themselves.
  *
  * The LIMIT 1s (both lookups are unique anyway) keep the planner from
  * flattening the lateral subqueries into joins. Flattened, the prepared
@@ -82,6 +82,10 @@ const FACTS_SQL = `SELECT ${prefixed(CONTRACT_COLUMNS, 'latest', CONTRACT_PREFIX
  * open-entries index by messenger alone and filtered the join: a scan of
  * every open entry per decision until the next ANALYZE (bench
  * operator-identify fell from 230 to 70 decisions/s over four rounds).
+ *
+ * Locks the number's latest contract FOR SHARE, so that a termination cannot
+ * end it unseen while this decision opens an entry on it (DECISION_LOCK in
+ * subscriber-contract-store.ts).
  */
 export async function readDecisionFacts(
   tx: Queryable,

@@ -138,8 +138,11 @@ export async function checkPendingIdentifications(deps: SlowPathDeps): Promise<n
         });
       }
       // The base may have changed while the BSS thought: confirm only a
-      // contract that is still the valid one, with its code still free.
-      const contract = await findValidContract(tx, keyToMsisdn(item.msisdn), at);
+      // contract that is still the valid one, with its code still free;
+      // locked so no termination ends it unseen before this commits (R7).
+      const contract = await findValidContract(tx, keyToMsisdn(item.msisdn), at, {
+        lock: 'share',
+      });
       const { rows } = await tx.query<{ code: string }>(
         'SELECT code FROM identification_requests WHERE messenger_id = $1 AND request_id = $2',
         [key.messengerId, key.requestId],
