@@ -290,6 +290,51 @@ describeEachDriver('decideIdentification', (kind) => {
     },
   );
 
+  it('fails a batch whose code is taken with CONFLICT naming the item, confirmed or not, and changes nothing', async () => {
+    await decide(code(50), '2026-11-28T11:00:00Z');
+    const batchWith = (msisdn: string, requestId: string) =>
+      db.transaction((tx) =>
+        decideBatch(
+          tx,
+          { ids: newId, hashNumber: deps.hashNumber },
+          {
+            messengerId: 'tamtam',
+            receivedAt: new Date('2026-11-28T11:00:00Z'),
+            batch: {
+              batchId: newId(),
+              items: [
+                {
+                  requestId: newId(),
+                  msisdn: '+79169999998',
+                  identificationCode: code(51),
+                  userSince: '2026-11-28',
+                },
+                { requestId, msisdn, identificationCode: code(50), userSince: '2026-11-28' },
+              ],
+            },
+          },
+        ),
+      );
+    // Not served here: the item opens no entry, its code is probed before writing.
+    const notServed = newId();
+    await expect(batchWith('+79169999999', notServed)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: `identificationCode of item ${notServed} is already registered`,
+    });
+    // Confirmed: the register's unique index refuses the code as the entry goes in.
+    const confirmed = newId();
+    await expect(batchWith(NUMBER, confirmed)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: `identificationCode of item ${confirmed} is already registered`,
+    });
+    const entries = await listEntriesOfNumber(db, NUMBER);
+    expect(entries.map((e) => [e.code, e.closedAt])).toEqual([[code(50), null]]);
+    const { rows } = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM identification_requests WHERE purpose = 'legacy'",
+    );
+    expect(rows[0]?.n).toBe(0);
+  });
+
   it('records a refusal with its reason and audits every decision in an intact chain', async () => {
     const unknown = await decide(code(30), '2026-11-28T09:00:00Z', '+79169999999');
     const malformed = await decide(code(31), '2026-11-28T09:00:00Z', '+7916');

@@ -91,10 +91,13 @@ export async function decideBatch(
     confirmed.push({ n, entryId: deps.ids() });
   });
 
+  // Codes of items that open no entry are probed here; the codes of
+  // confirmed items are checked by the register's unique index as their
+  // entries go in (one probe each instead of two).
   await assertCodesUnused(
     tx,
     messengerId,
-    items.map((i) => i.identificationCode),
+    items.filter((_, n) => results[n]?.result !== 'confirmed').map((i) => i.identificationCode),
     items,
   );
 
@@ -135,7 +138,7 @@ export async function decideBatch(
         ],
       );
     } catch (err) {
-      throw asRegisterConflict(err);
+      throw asBatchCodeConflict(err, items);
     }
   }
 
@@ -181,6 +184,24 @@ export async function decideBatch(
   return { batchId: batch.batchId, results };
 }
 
+/**
+ * A unique violation of the register's code index, as the CONFLICT naming
+ * the item whose code it was (PostgreSQL's detail quotes the key:
+ * `Key (messenger_id, code)=(m, CODE) already exists.`).
+ */
+function asBatchCodeConflict(err: unknown, items: BatchIdentificationRequest['items']): unknown {
+  const e = err as { code?: string; constraint?: string; detail?: string };
+  if (e.code !== '23505' || e.constraint !== 'register_entries_code') {
+    return asRegisterConflict(err);
+  }
+  const item = items.find((i) => e.detail?.includes(`, ${i.identificationCode}) already exists`));
+  return new IdbridgeError(
+    'CONFLICT',
+    `identificationCode of item ${item?.requestId ?? '?'} is already registered`,
+    { cause: err },
+  );
+}
+
 function assertDistinct(values: string[], field: string): void {
   const seen = new Set<string>();
   for (const v of values) {
@@ -197,6 +218,7 @@ async function assertCodesUnused(
   codes: string[],
   items: BatchIdentificationRequest['items'],
 ): Promise<void> {
+  if (codes.length === 0) return;
   // One probe of register_entries_code per item (STATS_PROOF).
   const { rows } = await tx.query<{ code: string }>(
     `SELECT c.code FROM unnest($2::text[]) AS c(code)
