@@ -215,30 +215,22 @@ export async function mergeStagedChunk(
     `DELETE FROM subscriber_import_staging s USING subscriber_import_staging t
      WHERE s.msisdn = t.msisdn AND s.contract_id = t.contract_id AND s.line_no < t.line_no`,
   );
-  // The base rows this chunk may rewrite, locked first and in number order:
-  // decisions lock the contracts they confirm on FOR SHARE in that order too
-  // (DECISION_LOCK in subscriber-contract-store.ts), so a batch decision and
-  // an import never wait for each other in a cycle. The upsert below would
-  // lock them anyway, but in two passes, out of order. Probed per staged row
-  // (OFFSET 0 and LIMIT 1 keep the plan off a scan of the whole base).
-  await tx.query(
-    `SELECT 1 FROM (SELECT msisdn, contract_id FROM subscriber_import_staging
-                    ORDER BY msisdn, contract_id OFFSET 0) s
-     CROSS JOIN LATERAL (
-       SELECT 1 FROM subscriber_contracts c
-       WHERE c.msisdn = s.msisdn AND c.contract_id = s.contract_id
-       LIMIT 1 FOR UPDATE OF c) locked`,
-  );
   // Written as joins, not OR-ed EXISTS subplans (which PostgreSQL runs once
   // per row, scanning the staging table each time). The base is probed per
   // distinct number through the primary key: OFFSET 0 keeps the planner from
   // turning that into a scan of the whole base whatever its statistics say.
+  // The probe also locks those contracts, number by number in order:
+  // decisions lock the contracts they confirm on FOR SHARE in that order too
+  // (DECISION_LOCK in subscriber-contract-store.ts), so a batch decision and
+  // an import never wait for each other in a cycle. (The upsert below would
+  // lock them anyway, but in two passes, out of order.) A fresh import finds
+  // nothing to lock and pays only the sort.
   const { rows: conflicts } = await tx.query<{ line_no: string }>(
     `WITH base AS MATERIALIZED (
-       SELECT e.* FROM (SELECT DISTINCT msisdn FROM subscriber_import_staging) n
+       SELECT e.* FROM (SELECT DISTINCT msisdn FROM subscriber_import_staging ORDER BY msisdn) n
        CROSS JOIN LATERAL (
          SELECT msisdn, contract_id, contract_start, contract_end FROM subscriber_contracts e
-         WHERE e.msisdn = n.msisdn OFFSET 0) e
+         WHERE e.msisdn = n.msisdn OFFSET 0 FOR UPDATE OF e) e
      ), kept AS (
        SELECT b.* FROM base b
        WHERE NOT EXISTS (SELECT 1 FROM subscriber_import_staging r
