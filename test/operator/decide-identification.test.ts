@@ -46,6 +46,18 @@ describeEachDriver('decideIdentification', (kind) => {
       }),
     );
 
+  type BatchItems = Parameters<typeof decideBatch>[2]['batch']['items'];
+  const decideBatchIn = (tx: Queryable, items: BatchItems) =>
+    decideBatch(
+      tx,
+      { ids: newId, hashNumber: deps.hashNumber },
+      {
+        messengerId: 'tamtam',
+        receivedAt: new Date('2026-11-28T11:00:00Z'),
+        batch: { batchId: newId(), items },
+      },
+    );
+
   beforeEach(async () => {
     db = await createTestDatabase(kind);
     await migrate(db, ['shared', 'operator']);
@@ -261,25 +273,14 @@ describeEachDriver('decideIdentification', (kind) => {
 
     it('never leaves an open entry on a contract a racing termination ended, for a batch (R7, R9)', async () => {
       const { entries, noticeCodes } = await raceWithTermination((tx) =>
-        decideBatch(
-          tx,
-          { ids: newId, hashNumber: deps.hashNumber },
+        decideBatchIn(tx, [
           {
-            messengerId: 'tamtam',
-            receivedAt: new Date('2026-11-28T11:00:00Z'),
-            batch: {
-              batchId: newId(),
-              items: [
-                {
-                  requestId: newId(),
-                  msisdn: NUMBER,
-                  identificationCode: code(41),
-                  userSince: '2026-11-28',
-                },
-              ],
-            },
+            requestId: newId(),
+            msisdn: NUMBER,
+            identificationCode: code(41),
+            userSince: '2026-11-28',
           },
-        ),
+        ]),
       );
       expect(entries.filter((e) => e.closedAt === null)).toEqual([]);
       expect(entries.find((e) => e.code === code(41))?.closeReason).toBe('contract_terminated');
@@ -291,26 +292,15 @@ describeEachDriver('decideIdentification', (kind) => {
     await decide(code(50), '2026-11-28T11:00:00Z');
     const batchWith = (msisdn: string, requestId: string) =>
       db.transaction((tx) =>
-        decideBatch(
-          tx,
-          { ids: newId, hashNumber: deps.hashNumber },
+        decideBatchIn(tx, [
           {
-            messengerId: 'tamtam',
-            receivedAt: new Date('2026-11-28T11:00:00Z'),
-            batch: {
-              batchId: newId(),
-              items: [
-                {
-                  requestId: newId(),
-                  msisdn: '+79169999998',
-                  identificationCode: code(51),
-                  userSince: '2026-11-28',
-                },
-                { requestId, msisdn, identificationCode: code(50), userSince: '2026-11-28' },
-              ],
-            },
+            requestId: newId(),
+            msisdn: '+79169999998',
+            identificationCode: code(51),
+            userSince: '2026-11-28',
           },
-        ),
+          { requestId, msisdn, identificationCode: code(50), userSince: '2026-11-28' },
+        ]),
       );
     // Not served here: the item opens no entry, its code is probed before writing.
     const notServed = newId();
