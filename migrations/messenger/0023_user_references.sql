@@ -20,7 +20,14 @@ ALTER TABLE user_transitions DROP CONSTRAINT user_transitions_user_id_fkey;
 ALTER TABLE legacy_users DROP CONSTRAINT legacy_users_user_id_fkey;
 ALTER TABLE legacy_users DROP CONSTRAINT legacy_users_batch_id_fkey;
 
--- refuse_history_rewrite(): migrations/shared/0007_history_triggers.sql.
+-- Defined by each node's own migrations (a node may apply its set without
+-- 'shared', as some tests do); identical, hence OR REPLACE.
+CREATE OR REPLACE FUNCTION refuse_history_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% rows are history: they are never deleted and their keys never change',
+    TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+END
+$$;
 
 CREATE TRIGGER users_kept BEFORE DELETE OR TRUNCATE ON users
   FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_rewrite();
