@@ -12,12 +12,16 @@
  * from starting the worker until no notice is pending (delivered and
  * acknowledged end to end); the notice writing is timed separately; the
  * plain-SQL baseline does the same writes set-based without HTTP
- * (`--skip-baseline` to leave it out).
+ * (`--skip-baseline` to leave it out). `--cpu-prof-dir DIR` writes a CPU profile
+ * of this process for the drain.
  */
+
+import { join } from 'node:path';
 import type { Benchmark } from './harness/benchmark.js';
 import { round, rssMb } from './harness/benchmark.js';
-import { benchDatabaseUrl, intArg } from './support/bench-args.js';
+import { benchDatabaseUrl, intArg, stringArg } from './support/bench-args.js';
 import { createBenchSchema } from './support/bench-schema.js';
+import { startCpuProfile } from './support/cpu-profile.js';
 import { runPlainSqlBaseline } from './support/notice-baseline.js';
 import { NOTICE_OPERATOR_ID, startNoticeNetwork } from './support/notice-network.js';
 import { seedMessengerUsers, seedOperatorEntries, terminateAll } from './support/notice-seed.js';
@@ -32,6 +36,7 @@ const run: Benchmark = async ({ args, progress }) => {
   const perTransaction = intArg(args, '--per-transaction') ?? 5_000;
   const poolSize = intArg(args, '--pool') ?? 10;
   const skipBaseline = args.includes('--skip-baseline');
+  const profileDir = stringArg(args, '--cpu-prof-dir');
   const contracts = Math.ceil(entries / messengerCount);
   const notices = contracts * messengerCount;
   const url = benchDatabaseUrl();
@@ -72,6 +77,9 @@ const run: Benchmark = async ({ args, progress }) => {
     const cpuDrain = process.cpuUsage();
     try {
       progress(`delivering ${notices} notices (${concurrency} outbox slots)`);
+      const stopProfile = profileDir
+        ? await startCpuProfile(join(profileDir, 'notice-drain.cpuprofile'))
+        : undefined;
       t = performance.now();
       await network.startDelivery();
       let lastReport = t;
@@ -97,6 +105,7 @@ const run: Benchmark = async ({ args, progress }) => {
         }
       }
       drainSeconds = (performance.now() - t) / 1000;
+      await stopProfile?.();
     } finally {
       await network.stop();
     }

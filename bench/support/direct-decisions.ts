@@ -116,14 +116,15 @@ export async function runDirectIdentifications(
       db,
       { callerId: deps.messengerId, key: request.requestId, requestHash: hashRequestBody(raw) },
       systemClock,
-      async (tx, answerWrite) => {
+      async (tx, answerWrite, claim) => {
         const d = await decideIdentification(
           tx,
           { ids: deps.ids, hashNumber: deps.hashNumber, slowPathEnabled: false },
-          { messengerId: deps.messengerId, request, receivedAt, answerWrite },
+          { messengerId: deps.messengerId, request, receivedAt, answerWrite, claim },
         );
         return { statusCode: d.statusCode, body: d.answer, answerWritten: true };
       },
+      { handlerClaims: true },
     );
     const a = outcome.body as { result: string; reason?: string };
     count(results, a.result === 'not_confirmed' ? `not_confirmed:${a.reason}` : a.result);

@@ -37,16 +37,7 @@ export function combineWrites(parts: readonly WritePart[]): { sql: string; param
       throw new Error(`combineWrites: bad or repeated write name ${JSON.stringify(part.name)}`);
     }
     seen.add(part.name);
-    const offset = params.length;
-    const sql = part.sql.replace(/\$(\d+)/g, (_, n: string) => {
-      const index = Number(n);
-      if (index < 1 || index > part.params.length) {
-        throw new Error(
-          `combineWrites: ${part.name} uses $${n} but has ${part.params.length} params`,
-        );
-      }
-      return `$${index + offset}`;
-    });
+    const sql = shiftPlaceholders(part, params.length);
     params.push(...part.params);
     return `${part.name} AS (${sql})`;
   });
@@ -57,6 +48,19 @@ export function combineWrites(parts: readonly WritePart[]): { sql: string; param
     sql: `WITH ${ctes.join(',\n')}\nSELECT ${counts.length > 0 ? counts.join(', ') : '1 AS done'}`,
     params,
   };
+}
+
+/** The part's SQL with `$n` renumbered to `$(n + offset)`, for a statement whose first `offset` params are another's. */
+export function shiftPlaceholders(part: WritePart, offset: number): string {
+  return part.sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const index = Number(n);
+    if (index < 1 || index > part.params.length) {
+      throw new Error(
+        `combineWrites: ${part.name} uses $${n} but has ${part.params.length} params`,
+      );
+    }
+    return `$${index + offset}`;
+  });
 }
 
 /** Runs `combineWrites(parts)`; returns the row counts of the counted parts by name. */

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createManualClock } from '../../src/core/clock.js';
 import { IdbridgeError } from '../../src/core/errors.js';
+import { runCombinedWrites } from '../../src/db/combined-writes.js';
 import { migrate } from '../../src/db/migrator.js';
-import type { Database } from '../../src/db/port.js';
+import type { Database, Queryable } from '../../src/db/port.js';
 import {
   hashRequestBody,
+  type IdempotencyClaim,
   purgeIdempotentRequests,
   runIdempotent,
 } from '../../src/protocol/idempotency/idempotency-store.js';
@@ -80,6 +82,41 @@ describeEachDriver('idempotency store', (kind) => {
     expect(outcomes.filter((o) => !o.replayed)).toHaveLength(1);
     expect(await effects()).toHaveLength(1);
     expect(new Set(outcomes.map((o) => JSON.stringify(o.body))).size).toBe(1);
+  });
+
+  // The operator's identification claims the key in its own first statement.
+  const claimingWork =
+    (note: string) => async (tx: Queryable, _answer: unknown, claim: IdempotencyClaim) => {
+      claim.check(await runCombinedWrites(tx, [claim.write]));
+      await tx.query('INSERT INTO effects (note) VALUES ($1)', [note]);
+      return { statusCode: 200, body: { note } };
+    };
+
+  it('claims the key in the handler’s statement when asked, with the same answers', async () => {
+    const req = { callerId: 'tamtam', key: 'h-1', requestHash: 'h' };
+    const opts = { handlerClaims: true };
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        runIdempotent(db, req, clock, claimingWork(`w${i}`), opts),
+      ),
+    );
+    expect(outcomes.filter((o) => !o.replayed)).toHaveLength(1);
+    expect(await effects()).toHaveLength(1);
+    expect(new Set(outcomes.map((o) => JSON.stringify(o.body))).size).toBe(1);
+    await expect(
+      runIdempotent(db, { ...req, requestHash: 'other' }, clock, claimingWork('x'), opts),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await effects()).toHaveLength(1);
+  });
+
+  it('refuses a handler that was to claim the key and never checked the claim', async () => {
+    const req = { callerId: 'tamtam', key: 'h-2', requestHash: 'h' };
+    await expect(
+      runIdempotent(db, req, clock, work('unclaimed'), { handlerClaims: true }),
+    ).rejects.toThrow(/never checked the claim/);
+    expect(await effects()).toEqual([]);
+    const { rows } = await db.query('SELECT 1 FROM idempotent_requests');
+    expect(rows).toEqual([]);
   });
 
   it('purges answers older than the retention cut-off', async () => {

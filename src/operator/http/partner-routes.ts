@@ -70,16 +70,19 @@ export function registerOperatorPartnerRoutes(
           requestHash: hashRequestBody(request.rawBody ?? ''),
         },
         deps.clock,
-        async (tx, answerWrite) => {
-          // The answer is stored in the decision's last statement.
+        async (tx, answerWrite, claim) => {
+          // The key is claimed in the decision's first statement and the
+          // answer stored in its last.
           const decision = await decideIdentification(tx, deps, {
             messengerId,
             request: body,
             receivedAt,
             answerWrite,
+            claim,
           });
           return { statusCode: decision.statusCode, body: decision.answer, answerWritten: true };
         },
+        { handlerClaims: true },
       );
       if (!outcome.replayed) {
         const result = (outcome.body as IdentificationAnswer).result;

@@ -8,6 +8,7 @@ import type { Queryable } from '../../db/port.js';
 import {
   type AnswerWrite,
   assertAnswerWritten,
+  type IdempotencyClaim,
 } from '../../protocol/idempotency/idempotency-store.js';
 import type { IdentificationAnswer, IdentificationRequest } from '../../protocol/schemas/index.js';
 import {
@@ -55,6 +56,8 @@ export async function decideIdentification(
     receivedAt: Date;
     /** Stores the idempotent answer in the decision's last statement (runIdempotent). */
     answerWrite?: AnswerWrite;
+    /** Claims the idempotency key in the decision's first statement (runIdempotent). */
+    claim?: IdempotencyClaim;
   },
 ): Promise<Decision> {
   const { messengerId, request, receivedAt } = input;
@@ -69,12 +72,13 @@ export async function decideIdentification(
     answerBy: new Date(receivedAt.getTime() + ANSWER_WINDOW_MS),
   };
 
-  const facts = await readDecisionFacts(tx, {
-    msisdn: request.msisdn,
-    messengerId,
-    code: request.identificationCode,
-    at: receivedAt,
-  });
+  const facts = await readDecisionFacts(
+    tx,
+    { msisdn: request.msisdn, messengerId, code: request.identificationCode, at: receivedAt },
+    input.claim?.write,
+  );
+  // A request whose key is already claimed stops here (runIdempotent answers it).
+  input.claim?.check({ [input.claim.write.name]: facts.claimCount ?? 0 });
   const { contract } = facts;
   if (!contract?.hasSubscriberData) {
     // R4: no valid contract with subscriber data. NOT_SERVED tells the

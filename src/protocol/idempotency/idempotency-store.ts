@@ -41,6 +41,26 @@ export function hashRequestBody(rawBody: Buffer | string): string {
 }
 
 /**
+ * The key's claim, for a handler that makes it part of its own first
+ * statement (runIdempotent option `handlerClaims`): `write` is a counted
+ * INSERT to put in that statement; `check` takes the statement's counts and
+ * throws (to runIdempotent, which then reads the stored answer) when another
+ * request already holds the key. Nothing else may be done before `check`.
+ */
+export interface IdempotencyClaim {
+  write: WritePart;
+  check(counts: Record<string, number>): void;
+}
+
+const CLAIM_WRITE = 'idempotency_claim';
+const CLAIM_SQL = `INSERT INTO idempotent_requests (caller_id, request_key, request_hash, status_code, created_at)
+       VALUES ($1, $2, $3, 0, $4)
+       ON CONFLICT (caller_id, request_key) DO NOTHING`;
+
+/** Thrown by IdempotencyClaim.check; never leaves runIdempotent. */
+class KeyAlreadyClaimed extends Error {}
+
+/**
  * Runs `handle` at most once per (caller, key) and stores its answer in the
  * same transaction as the work it did, so a retry can never observe the work
  * without the answer or the answer without the work.
@@ -53,37 +73,35 @@ export function hashRequestBody(rawBody: Buffer | string): string {
  * The answer is stored after `handle` returns, in its own statement, unless
  * the handler wrote it itself with `answerWrite` among its last writes (one
  * round trip less: the operator's single identification does this) and says
- * so with `answerWritten`.
+ * so with `answerWritten`. Likewise, with `handlerClaims` the key is claimed
+ * in the handler's first statement (`claim`) instead of one of its own.
  */
 export async function runIdempotent(
   db: Database,
   request: { callerId: string; key: string; requestHash: string },
   clock: Clock,
-  handle: (tx: Queryable, answerWrite: AnswerWrite) => Promise<HandledResponse>,
+  handle: (
+    tx: Queryable,
+    answerWrite: AnswerWrite,
+    claim: IdempotencyClaim,
+  ) => Promise<HandledResponse>,
+  options: { handlerClaims?: boolean } = {},
 ): Promise<IdempotentOutcome> {
+  const claimParams = [request.callerId, request.key, request.requestHash, clock.now()];
   return db.transaction(async (tx) => {
-    const claimed = await tx.query(
-      `INSERT INTO idempotent_requests (caller_id, request_key, request_hash, status_code, created_at)
-       VALUES ($1, $2, $3, 0, $4)
-       ON CONFLICT (caller_id, request_key) DO NOTHING`,
-      [request.callerId, request.key, request.requestHash, clock.now()],
-    );
-    if (claimed.rowCount === 0) {
-      const { rows } = await tx.query<{
-        request_hash: string;
-        status_code: number;
-        response_body: unknown;
-      }>(
-        `SELECT request_hash, status_code, response_body FROM idempotent_requests
-         WHERE caller_id = $1 AND request_key = $2`,
-        [request.callerId, request.key],
-      );
-      const first = rows[0];
-      if (!first || first.request_hash !== request.requestHash) {
-        throw new IdbridgeError('CONFLICT', `id ${request.key} was already used with another body`);
-      }
-      return { statusCode: first.status_code, body: first.response_body, replayed: true };
-    }
+    let checked = false;
+    const claim: IdempotencyClaim = {
+      write: {
+        name: CLAIM_WRITE,
+        sql: `${CLAIM_SQL} RETURNING 1`,
+        params: claimParams,
+        counted: true,
+      },
+      check(counts) {
+        checked = true;
+        if (counts[CLAIM_WRITE] !== 1) throw new KeyAlreadyClaimed();
+      },
+    };
     const answerWrite: AnswerWrite = (response) => ({
       name: ANSWER_WRITE,
       sql: `UPDATE idempotent_requests SET status_code = $3, response_body = $4
@@ -96,13 +114,48 @@ export async function runIdempotent(
       ],
       counted: true,
     });
-    const { answerWritten, ...response } = await handle(tx, answerWrite);
+    let handled: HandledResponse;
+    try {
+      if (!options.handlerClaims) {
+        const claimed = await tx.query(CLAIM_SQL, claimParams);
+        claim.check({ [CLAIM_WRITE]: claimed.rowCount });
+      }
+      handled = await handle(tx, answerWrite, claim);
+    } catch (err) {
+      if (err instanceof KeyAlreadyClaimed) return storedAnswer(tx, request);
+      throw err;
+    }
+    if (!checked) {
+      throw new Error('runIdempotent: the handler claimed the key but never checked the claim');
+    }
+    const { answerWritten, ...response } = handled;
     if (!answerWritten) {
       const write = answerWrite(response);
       await tx.query(write.sql, write.params);
     }
     return { ...response, replayed: false };
   });
+}
+
+/** The first request's answer, for a request whose key was already claimed. */
+async function storedAnswer(
+  tx: Queryable,
+  request: { callerId: string; key: string; requestHash: string },
+): Promise<IdempotentOutcome> {
+  const { rows } = await tx.query<{
+    request_hash: string;
+    status_code: number;
+    response_body: unknown;
+  }>(
+    `SELECT request_hash, status_code, response_body FROM idempotent_requests
+     WHERE caller_id = $1 AND request_key = $2`,
+    [request.callerId, request.key],
+  );
+  const first = rows[0];
+  if (!first || first.request_hash !== request.requestHash) {
+    throw new IdbridgeError('CONFLICT', `id ${request.key} was already used with another body`);
+  }
+  return { statusCode: first.status_code, body: first.response_body, replayed: true };
 }
 
 /** Forgets answers older than `before` (retention, R11); returns how many. */
