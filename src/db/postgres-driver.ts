@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { scalarArrayLiteral } from './array-literal.js';
 import { assertSchemaName, type Database, type Queryable, type QueryResult } from './port.js';
 
 // Timestamps come back as JS Dates (the default); int8 as strings is kept,
@@ -50,9 +51,10 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> => {
     const name = params && params.length > 0 ? statementName(sql) : undefined;
+    const values = params?.map((p) => (Array.isArray(p) ? (scalarArrayLiteral(p) ?? p) : p));
     const res = name
-      ? await client.query({ name, text: sql, values: params as unknown[] })
-      : await client.query(sql, params as unknown[] | undefined);
+      ? await client.query({ name, text: sql, values })
+      : await client.query(sql, values);
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   };
 
