@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { scalarArrayLiteral } from './array-literal.js';
 import { assertSchemaName, type Database, type Queryable, type QueryResult } from './port.js';
+import { typeParsers } from './timestamp-parser.js';
 
 // Timestamps come back as JS Dates (the default); int8 as strings is kept,
 // since counts past 2^53 are not our concern but silent truncation would be.
@@ -24,6 +25,8 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
     max: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'idbridge',
     options: `-c search_path=${schema}`,
+    // Timestamps parsed without regular expressions (timestamp-parser.ts).
+    types: typeParsers,
   });
   // An idle client's error (server restart) must not crash the process; the
   // next query gets a fresh connection.
