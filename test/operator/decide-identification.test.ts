@@ -322,6 +322,44 @@ describeEachDriver('decideIdentification', (kind) => {
     expect(rows[0]?.n).toBe(0);
   });
 
+  it('audits a batch as one entry with its items in parallel columns, numbers only hashed (R11)', async () => {
+    const ids = [newId(), newId()];
+    await db.transaction((tx) =>
+      decideBatchIn(tx, [
+        {
+          requestId: ids[0]!,
+          msisdn: NUMBER,
+          identificationCode: code(60),
+          userSince: '2026-11-28',
+        },
+        {
+          requestId: ids[1]!,
+          msisdn: '+79169999999',
+          identificationCode: code(61),
+          userSince: '2026-11-28',
+        },
+      ]),
+    );
+    const { rows } = await db.query<{ data: unknown }>(
+      "SELECT data FROM audit_entries WHERE kind = 'identification.batch_decided'",
+    );
+    const entries = await listEntriesOfNumber(db, NUMBER);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.data).toMatchObject({
+      messengerId: 'tamtam',
+      columns: {
+        requestId: ids,
+        result: ['confirmed', 'not_confirmed'],
+        reason: [null, 'NOT_SERVED'],
+        msisdnHash: [deps.hashNumber(NUMBER), deps.hashNumber('+79169999999')],
+        code: [code(60), code(61)],
+        entryId: [entries.find((e) => e.code === code(60))?.entryId, null],
+      },
+    });
+    expect(JSON.stringify(rows[0]?.data)).not.toContain(NUMBER.slice(1));
+    expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
+  });
+
   it('records a refusal with its reason and audits every decision in an intact chain', async () => {
     const unknown = await decide(code(30), '2026-11-28T09:00:00Z', '+79169999999');
     const malformed = await decide(code(31), '2026-11-28T09:00:00Z', '+7916');
