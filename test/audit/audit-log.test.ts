@@ -132,6 +132,19 @@ describeEachDriver('audit log', (kind) => {
     // …and the notice is delivered.
     const batch = await claimDueBatch(db, { workerId: 'w', leaseMs: 60_000, now: clock.now() });
     expect(batch).not.toBeNull();
+    const written = await db.query<{ data: unknown }>(
+      "SELECT data FROM audit_entries WHERE kind = 'notice.written'",
+    );
+    expect(written.rows[0]?.data).toMatchObject({
+      changes: { type: ['contract_terminated'], contractId: ['c-1'] },
+      notices: {
+        messengerId: ['tamtam'],
+        code: [code],
+        notificationId: [
+          (batch?.items[0]?.payload as { notificationId?: string } | undefined)?.notificationId,
+        ],
+      },
+    });
     await markDelivered(db, batch?.items.map((i) => i.id) ?? [], 'w', clock.now());
     // A withdrawal of a closed code changes nothing and records nothing.
     expect(

@@ -115,6 +115,21 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
           expected.notServed +
           expected.unroutable,
       });
+      // Every move is audited in the sets it was made in (issue 8): each
+      // identified or suspended user exactly once, suspensions with a reason.
+      const { rows: sets } = await n.messengerDb.query<{
+        subject: string;
+        data: { users: { userId: string[]; reason?: string[] } };
+      }>("SELECT subject, data FROM audit_entries WHERE kind = 'user.transitions'");
+      const audited = sets.flatMap((s) => s.data.users.userId);
+      expect(new Set(audited).size).toBe(audited.length);
+      const moved = await n.messengerDb.query<{ user_id: string }>(
+        "SELECT user_id FROM users WHERE state IN ('identified', 'suspended')",
+      );
+      expect(new Set(audited)).toEqual(new Set(moved.rows.map((r) => r.user_id)));
+      for (const s of sets.filter((x) => x.subject === 'legacy:suspended')) {
+        expect(s.data.users.reason).toHaveLength(s.data.users.userId.length);
+      }
       // Progress was reported per operator and ends complete.
       const last = progress.at(-1) ?? [];
       expect(last.map((p) => p.operatorId).sort()).toEqual(['beeline', 'megafon', 'mts', 't2']);

@@ -141,10 +141,18 @@ describeEachDriver('notices of one request', (kind) => {
     expect(actionOf.get(secondForB.notificationId)).toBe('none');
     expect(actionOf.get(forC.notificationId)).toBe('none');
 
-    const { rows: audit } = await db.query<{ kind: string; data: { notices: unknown[] } }>(
-      "SELECT kind, data FROM audit_entries WHERE kind = 'notices.received' ORDER BY at, seq",
+    const { rows: audit } = await db.query<{
+      kind: string;
+      data: { notices: { notificationId: string[]; action: string[] } };
+    }>("SELECT kind, data FROM audit_entries WHERE kind = 'notices.received' ORDER BY at, seq");
+    expect(audit.map((r) => r.data.notices.notificationId.length).sort()).toEqual([1, 3]);
+    // Each notice recorded with the action taken, as received_notices holds it.
+    const audited = new Map(
+      audit.flatMap((r) =>
+        r.data.notices.notificationId.map((id, n) => [id, r.data.notices.action[n]] as const),
+      ),
     );
-    expect(audit.map((r) => r.data.notices.length).sort()).toEqual([1, 3]);
+    expect(audited).toEqual(actionOf);
     expect(JSON.stringify(audit)).not.toMatch(/\+7\d{10}/);
   });
 

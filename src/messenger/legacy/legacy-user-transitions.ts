@@ -75,7 +75,7 @@ export async function suspendLegacyUsers(
     to: 'suspended',
     cause: 'legacy reconciliation: no match (R9)',
     at: input.now,
-    users: rows.map((r) => ({ userId: r.user_id, reason: r.reason })),
+    users: { userId: rows.map((r) => r.user_id), reason: rows.map((r) => r.reason) },
   });
   return rows.map((r) => r.user_id);
 }
@@ -101,14 +101,15 @@ async function recordTransitions(
     cause,
     at,
     details,
-    users: userIds.map((userId) => ({ userId })),
+    users: { userId: userIds },
   });
 }
 
 /**
  * Issue 8: one audit entry per set of legacy users moved together (a batch
  * answer may move 10,000): the set's transitions are audited without one
- * chain append per user. No number in it (R11).
+ * chain append per user. No number in it (R11). The users are parallel
+ * columns (user n at position n of each), not one object per user.
  */
 async function auditLegacyTransitions(
   tx: Queryable,
@@ -117,7 +118,7 @@ async function auditLegacyTransitions(
     cause: string;
     at: Date;
     details?: Record<string, unknown>;
-    users: Array<{ userId: string; reason?: string }>;
+    users: { userId: string[]; reason?: string[] };
   },
 ): Promise<void> {
   await appendAuditEntry(tx, {

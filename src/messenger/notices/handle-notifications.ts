@@ -209,6 +209,9 @@ async function actOnNotices(
 
   // Issue 8: one audit entry for the request's notices and the suspensions
   // they caused, appended last so the chain head is held only until commit.
+  // Each list is kept as parallel columns (item n at position n of each), as
+  // the operator's batch entry: up to 1,000 objects repeating their key names
+  // would make the entry larger and its canonical encoding slower.
   if (received.length > 0) {
     await appendAuditEntry(tx, {
       kind: 'notices.received',
@@ -216,20 +219,20 @@ async function actOnNotices(
       at: now,
       data: {
         operatorId,
-        notices: received.map((r) => ({
-          notificationId: r.notice.notificationId,
-          type: r.notice.type,
-          code: r.notice.identificationCode,
-          userId: r.user.userId,
-          action: r.action,
-          requestId: r.requestId,
-        })),
-        transitions: toSuspend.map((m) => ({
-          userId: m.user.userId,
-          from: m.user.state,
+        notices: {
+          notificationId: received.map((r) => r.notice.notificationId),
+          type: received.map((r) => r.notice.type),
+          code: received.map((r) => r.notice.identificationCode),
+          userId: received.map((r) => r.user.userId),
+          action: received.map((r) => r.action),
+          requestId: received.map((r) => r.requestId),
+        },
+        transitions: {
+          userId: toSuspend.map((m) => m.user.userId),
+          from: toSuspend.map((m) => m.user.state),
           to: 'suspended',
-          cause: m.cause,
-        })),
+          cause: toSuspend.map((m) => m.cause),
+        },
       },
     });
   }

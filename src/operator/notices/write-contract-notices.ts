@@ -55,7 +55,13 @@ export async function writeContractNotices(
     ],
   );
   if (rows.length === 0) return 0;
-  const notices: Array<{ messengerId: string; code: string; notificationId: string }> = [];
+  // Audited as parallel columns (item n at position n of each): an import
+  // chunk can end thousands of contracts at once.
+  const notices = {
+    messengerId: [] as string[],
+    code: [] as string[],
+    notificationId: [] as string[],
+  };
   await enqueueOutbox(
     tx,
     rows.map((row) => {
@@ -68,11 +74,9 @@ export async function writeContractNotices(
         occurredAt: change.occurredAt.toISOString(),
         dueBy: dueBy.toISOString(),
       };
-      notices.push({
-        messengerId: row.messenger_id,
-        code: row.code,
-        notificationId: payload.notificationId,
-      });
+      notices.messengerId.push(row.messenger_id);
+      notices.code.push(row.code);
+      notices.notificationId.push(payload.notificationId);
       return {
         kind: 'notice',
         partnerId: row.messenger_id,
@@ -90,12 +94,12 @@ export async function writeContractNotices(
     subject: `contract:${list[0]?.contractId ?? ''}`,
     at: deps.now,
     data: {
-      changes: list.map((c) => ({
-        eventId: c.eventId,
-        type: c.type,
-        contractId: c.contractId,
-        occurredAt: c.occurredAt.toISOString(),
-      })),
+      changes: {
+        eventId: list.map((c) => c.eventId),
+        type: list.map((c) => c.type),
+        contractId: list.map((c) => c.contractId),
+        occurredAt: list.map((c) => c.occurredAt.toISOString()),
+      },
       notices,
     },
   });
