@@ -6,6 +6,7 @@ import type { Database } from '../../src/db/port.js';
 import type { MessengerIdentifier } from '../../src/messenger/identification/messenger-identifier.js';
 import { handleNotifications } from '../../src/messenger/notices/handle-notifications.js';
 import type { UserState } from '../../src/messenger/users/user-states.js';
+import { findUser, type User } from '../../src/messenger/users/user-store.js';
 import type { Notification } from '../../src/protocol/schemas/index.js';
 import { createTestDatabase, describeEachDriver } from '../helpers/test-database.js';
 
@@ -63,6 +64,7 @@ describeEachDriver('notices of one request', (kind) => {
     const c = await addUser('not_identified', 'mts');
     const other = await addUser('identified', 'beeline');
     const changed: string[] = [];
+    const reported: User[] = [];
     let changeCalls = 0;
     const after: string[] = [];
     const deps = {
@@ -71,16 +73,18 @@ describeEachDriver('notices of one request', (kind) => {
       ids: newId,
       identifier,
       graceMs: 7 * 24 * HOUR_MS,
-      onUsersChanged: async (
-        _tx: unknown,
-        changes: ReadonlyArray<{ user: { userId: string; state: string } }>,
-      ) => {
+      onUsersChanged: async (_tx: unknown, changes: ReadonlyArray<{ user: User }>) => {
         // One call per request: the webhooks of all its suspensions in one INSERT.
         changeCalls += 1;
-        for (const change of changes) changed.push(`${change.user.userId}:${change.user.state}`);
+        for (const change of changes) {
+          changed.push(`${change.user.userId}:${change.user.state}`);
+          reported.push(change.user);
+        }
       },
       afterUserChanged: (userId: string) => after.push(userId),
     };
+    // Later than the users were made, so every changed timestamp differs.
+    clock.advance(60_000);
     const first = notice(a.code);
     // Delivered before: acknowledged again, not acted on again.
     await handleNotifications(deps, 'mts', [first]);
@@ -110,6 +114,8 @@ describeEachDriver('notices of one request', (kind) => {
     expect(changed).toEqual([`${a.userId}:suspended`, `${b.userId}:suspended`]);
     expect(changeCalls).toBe(2);
     expect(after).toEqual([a.userId, b.userId]);
+    // The users the webhooks describe are the users as stored.
+    for (const user of reported) expect(user).toEqual(await findUser(db, user.userId));
 
     const { rows: states } = await db.query<{ user_id: string; state: string; grace_until: Date }>(
       'SELECT user_id, state, grace_until FROM users ORDER BY user_id',
