@@ -36,7 +36,11 @@ async function freePortRange(size: number): Promise<number> {
       server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
   for (let tries = 0; tries < 50; tries++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below Linux's ephemeral range (32768 and up): the tests running beside
+    // this one open connections whose local ports come from that range, and
+    // one took a port of a range probed free before the sandbox bound it
+    // (EADDRINUSE in CI).
+    const base = 10_000 + Math.floor(Math.random() * (32_768 - 10_000 - size));
     let ok = true;
     for (let i = 0; i < size && ok; i++) ok = await isFree(base + i);
     if (ok) return base;
