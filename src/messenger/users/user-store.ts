@@ -128,8 +128,9 @@ export async function suspendUsers(
       WHERE user_id = ANY($1::uuid[])`,
     [moves.map((m) => m.user.userId), change.at, change.graceUntil],
   );
-  if (rowCount !== new Set(moves.map((m) => m.user.userId)).size) {
-    throw new Error(`suspendUsers: ${moves.length - rowCount} of the users to suspend are missing`);
+  const distinct = new Set(moves.map((m) => m.user.userId)).size;
+  if (rowCount !== distinct) {
+    throw new Error(`suspendUsers: ${distinct - rowCount} of the users to suspend are missing`);
   }
   await tx.query(
     `INSERT INTO user_transitions (transition_id, user_id, from_state, to_state, cause, at, details)
