@@ -13,9 +13,10 @@ export interface WaitingLegacyUser {
  * taken with `includeRerouted`. `lastScanned` is where the next call goes on
  * (past users skipped because they meanwhile left state `legacy`).
  *
- * The waiting rows are picked in a CTE on legacy_users alone (its partial
- * `waiting` index, in user_id order) before the join, so the plan stays a
- * short index walk whatever the table's size or statistics.
+ * The waiting rows are picked in a CTE on legacy_users alone, walking its
+ * primary key from the cursor, before the join. The caller's transaction
+ * joins by key lookups (joinByKeyLookups), so each picked user's row is then
+ * found through users' primary key, not by hashing the whole table.
  */
 export async function lockWaitingLegacyUsers(
   tx: Queryable,

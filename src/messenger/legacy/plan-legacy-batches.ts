@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import type { IdGenerator } from '../../core/ids.js';
+import { joinByKeyLookups } from '../../db/key-lookup-joins.js';
 import type { Database } from '../../db/port.js';
 import type { DirectoryIndex } from '../../node/directory.js';
 import type { RoutingService } from '../../routing/index.js';
@@ -66,6 +67,7 @@ export async function planLegacyBatches(
   let after = NO_USER;
   while (options.signal?.aborted !== true) {
     const step = await db.transaction(async (tx) => {
+      await joinByKeyLookups(tx);
       const { users, lastScanned } = await lockWaitingLegacyUsers(
         tx,
         after,

@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
+import { joinByKeyLookups } from '../../db/key-lookup-joins.js';
 import type { Database } from '../../db/port.js';
 import type { DirectoryIndex } from '../../node/directory.js';
 import type { PartnerClient } from '../../protocol/http/partner-client.js';
@@ -98,6 +99,7 @@ export async function sendLegacyBatch(
   const outcomes: Record<string, number> = {};
   await db.transaction(async (tx) => {
     if (!(await lockBatchForApply(tx, batch.batchId))) return;
+    await joinByKeyLookups(tx);
     const now = clock.now();
     const rows = await recordBatchOutcomes(tx, {
       batchId: batch.batchId,
