@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { dirname } from 'node:path';
 
 /**
  * Profiles this process's CPU until the returned function is called, then
@@ -15,6 +16,8 @@ export async function startCpuProfile(file: string): Promise<() => Promise<void>
   await session.post('Profiler.start');
   return async () => {
     const { profile } = await session.post('Profiler.stop');
+    // The directory named by --cpu-prof-dir need not exist yet.
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
   };
