@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { Database } from '../../src/db/port.js';
+import type { Database, Queryable } from '../../src/db/port.js';
 import {
   importLegacyUsers,
   type LegacyUsersChanged,
@@ -141,6 +141,48 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
     },
     SLOW,
   );
+
+  it('plans and applies every batch in transactions that join by key lookups', async () => {
+    const n = await plantedNetwork(2_000);
+    // Each transaction's statements, as the messenger database received them.
+    const transactions: string[][] = [];
+    const db = n.deps.db;
+    const recording: Database = Object.create(db);
+    recording.transaction = (fn) =>
+      db.transaction((tx) => {
+        const seen: string[] = [];
+        transactions.push(seen);
+        const spy: Queryable = {
+          query: (sql, params) => {
+            seen.push(sql);
+            return tx.query(sql, params);
+          },
+          exec: (sql) => tx.exec(sql),
+        };
+        return fn(spy);
+      });
+    const summary = await reconcileLegacyUsers(
+      { ...n.deps, db: recording },
+      { graceMs: GRACE_MS, batchSize: 250 },
+    );
+    expect(summary).toMatchObject(expectedSummary(2_000));
+    const writes = transactions.filter((t) => t.some((sql) => /UPDATE legacy_users/.test(sql)));
+    // Planning (status 'planned') and applying (the CASE on the answer).
+    expect(
+      writes.filter((t) => t.some((sql) => /SET status = 'planned'/.test(sql))).length,
+    ).toBeGreaterThan(0);
+    expect(writes.filter((t) => t.some((sql) => /status = CASE/.test(sql))).length).toBe(
+      summary.batches,
+    );
+    for (const t of writes) {
+      const setting = t.findIndex((sql) =>
+        /set_config\('enable_hashjoin', 'off', true\)/.test(sql),
+      );
+      const firstJoin = t.findIndex((sql) => /FROM unnest|JOIN users/.test(sql));
+      expect(setting).toBeGreaterThanOrEqual(0);
+      expect(setting).toBeLessThan(firstJoin);
+    }
+  });
 
   it(
     'resumes after an abort midway without sending any batch twice',
