@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { scalarArrayLiteral } from './array-literal.js';
+import { beginWithStatement, isParsedOn } from './begin-with-statement.js';
 import { assertSchemaName, type Database, type Queryable, type QueryResult } from './port.js';
 import { typeParsers } from './timestamp-parser.js';
 
@@ -61,6 +62,24 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   };
 
+  // A transaction's first statement, with its BEGIN: in the same round trip
+  // when the statement is prepared on this connection already
+  // (begin-with-statement.ts), else BEGIN first.
+  const beginWith = async <R>(
+    client: pg.PoolClient,
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<R>> => {
+    const name = params && params.length > 0 ? statementName(sql) : undefined;
+    if (name === undefined || !isParsedOn(client, name)) {
+      await client.query('BEGIN');
+      return run<R>(client, sql, params);
+    }
+    const values = params?.map((p) => (Array.isArray(p) ? (scalarArrayLiteral(p) ?? p) : p));
+    const res = await beginWithStatement(client, { name, text: sql, values });
+    return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+  };
+
   return {
     kind: 'postgres',
     schema,
@@ -70,19 +89,29 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
     },
     async transaction(fn) {
       const client = await pool.connect();
+      // BEGIN is sent with the first statement (beginWith); a transaction
+      // that runs none sends nothing.
+      let begun = false;
       try {
-        await client.query('BEGIN');
         const tx: Queryable = {
-          query: (sql, params) => run(client, sql, params),
+          query: (sql, params) => {
+            if (begun) return run(client, sql, params);
+            begun = true;
+            return beginWith(client, sql, params);
+          },
           exec: async (sql) => {
+            if (!begun) {
+              begun = true;
+              await client.query('BEGIN');
+            }
             await client.query(sql);
           },
         };
         const result = await fn(tx);
-        await client.query('COMMIT');
+        if (begun) await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (begun) await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
         client.release();
