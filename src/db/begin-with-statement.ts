@@ -4,11 +4,12 @@ import pg from 'pg';
  * A transaction's BEGIN sent in the same message batch as its first
  * statement: one round trip to PostgreSQL instead of two.
  *
- * Why: on a busy node a round trip costs more than the statement. Each one is
- * a socket write that wakes the database backend and a read that wakes the
- * event loop; bench operator-identify measured the node's writes to loopback
- * sockets at about a third of its CPU. An identification is BEGIN, two
- * statements and COMMIT, so this removes a quarter of its round trips.
+ * Why: on a busy machine a round trip costs more than a short statement. Each
+ * one is a socket write that wakes the database backend and a read that
+ * wakes the event loop; in bench operator-identify's CPU profile of the node,
+ * socket writes were about a third of the samples. An identification is
+ * BEGIN, two statements and COMMIT, so this removes a quarter of its round
+ * trips.
  *
  * How: the extended protocol lets a client send several Parse/Bind/Execute
  * groups before one Sync; the server runs them in order and answers once.
@@ -23,8 +24,10 @@ import pg from 'pg';
  * remembered as prepared. `isParsedOn` tells the caller when it is safe.
  *
  * Built on node-postgres's Query (the same messages, type parsing and result
- * handling); the two methods overridden are its own hooks for the extended
- * protocol, which pg-cursor and pg-query-stream drive the same way.
+ * handling). The two methods overridden are internal to it; the connection
+ * methods they call are the ones pg-cursor uses. test/db/begin-with-statement
+ * pins the behaviour (one answer for both, the transaction open or aborted
+ * after it), so a node-postgres upgrade that changes them fails there.
  */
 
 interface WireConnection {

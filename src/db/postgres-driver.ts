@@ -49,13 +49,16 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
     return name;
   };
 
+  const wireValues = (params?: readonly unknown[]): unknown[] | undefined =>
+    params?.map((p) => (Array.isArray(p) ? (scalarArrayLiteral(p) ?? p) : p));
+
   const run = async <R>(
     client: pg.Pool | pg.PoolClient,
     sql: string,
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> => {
     const name = params && params.length > 0 ? statementName(sql) : undefined;
-    const values = params?.map((p) => (Array.isArray(p) ? (scalarArrayLiteral(p) ?? p) : p));
+    const values = wireValues(params);
     const res = name
       ? await client.query({ name, text: sql, values })
       : await client.query(sql, values);
@@ -75,8 +78,7 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
       await client.query('BEGIN');
       return run<R>(client, sql, params);
     }
-    const values = params?.map((p) => (Array.isArray(p) ? (scalarArrayLiteral(p) ?? p) : p));
-    const res = await beginWithStatement(client, { name, text: sql, values });
+    const res = await beginWithStatement(client, { name, text: sql, values: wireValues(params) });
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   };
 
