@@ -78,21 +78,27 @@ for (const kind of TEST_DRIVERS.filter((k) => k === 'postgres')) {
     const insertProbe = 'INSERT INTO probe (id) VALUES ($1)';
     const ids = async () =>
       (await db.query<{ id: number }>('SELECT id FROM probe ORDER BY id')).rows.map((r) => r.id);
+    /** Counts BEGINs sent as statements of their own from now on. */
+    const countBeginsSentAlone = () => {
+      const query = vi.spyOn(pg.Client.prototype, 'query');
+      return () => query.mock.calls.filter(([q]) => q === 'BEGIN').length;
+    };
+    /** A transaction that inserts `id` and then throws: nothing of it may stay. */
+    const insertThenAbandon = (id: number) =>
+      expect(
+        db.transaction(async (tx) => {
+          await tx.query(insertProbe, [id]);
+          throw new Error('abandon');
+        }),
+      ).rejects.toThrow('abandon');
 
     it('keeps a transaction atomic when its first statement carried BEGIN', async () => {
       // Every pooled connection prepares the statement once the ordinary way.
       for (let i = 1; i <= 5; i++) {
         await db.transaction((tx) => tx.query(insertProbe, [i]));
       }
-      const query = vi.spyOn(pg.Client.prototype, 'query');
-      const sentAlone = () => query.mock.calls.filter(([q]) => q === 'BEGIN').length;
-
-      await expect(
-        db.transaction(async (tx) => {
-          await tx.query(insertProbe, [10]);
-          throw new Error('abandon');
-        }),
-      ).rejects.toThrow('abandon');
+      const sentAlone = countBeginsSentAlone();
+      await insertThenAbandon(10);
       await db.transaction(async (tx) => {
         await tx.query(insertProbe, [11]);
         await tx.query(insertProbe, [12]);
@@ -102,14 +108,8 @@ for (const kind of TEST_DRIVERS.filter((k) => k === 'postgres')) {
     });
 
     it('sends BEGIN alone before a statement not yet prepared, and nothing for an empty transaction', async () => {
-      const query = vi.spyOn(pg.Client.prototype, 'query');
-      const sentAlone = () => query.mock.calls.filter(([q]) => q === 'BEGIN').length;
-      await expect(
-        db.transaction(async (tx) => {
-          await tx.query(insertProbe, [20]);
-          throw new Error('abandon');
-        }),
-      ).rejects.toThrow('abandon');
+      const sentAlone = countBeginsSentAlone();
+      await insertThenAbandon(20);
       expect(sentAlone()).toBe(1);
       expect(await db.transaction(async () => 'nothing run')).toBe('nothing run');
       expect(sentAlone()).toBe(1);
