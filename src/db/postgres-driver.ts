@@ -49,36 +49,26 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
     return name;
   };
 
-  const wireValues = (params?: readonly unknown[]): unknown[] | undefined =>
-    params?.map((p) => (Array.isArray(p) ? (scalarArrayLiteral(p) ?? p) : p));
-
+  // `begin`: the statement opens a transaction, and its BEGIN goes in the
+  // same round trip when the statement is prepared on this connection
+  // already (begin-with-statement.ts), else alone just before it.
   const run = async <R>(
     client: pg.Pool | pg.PoolClient,
     sql: string,
     params?: readonly unknown[],
+    begin = false,
   ): Promise<QueryResult<R>> => {
     const name = params && params.length > 0 ? statementName(sql) : undefined;
-    const values = wireValues(params);
-    const res = name
-      ? await client.query({ name, text: sql, values })
-      : await client.query(sql, values);
-    return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
-  };
-
-  // A transaction's first statement, with its BEGIN: in the same round trip
-  // when the statement is prepared on this connection already
-  // (begin-with-statement.ts), else BEGIN first.
-  const beginWith = async <R>(
-    client: pg.PoolClient,
-    sql: string,
-    params?: readonly unknown[],
-  ): Promise<QueryResult<R>> => {
-    const name = params && params.length > 0 ? statementName(sql) : undefined;
-    if (name === undefined || !isParsedOn(client, name)) {
-      await client.query('BEGIN');
-      return run<R>(client, sql, params);
+    const values = params?.map((p) => (Array.isArray(p) ? (scalarArrayLiteral(p) ?? p) : p));
+    let res: pg.QueryResult;
+    if (begin && name !== undefined && isParsedOn(client as pg.PoolClient, name)) {
+      res = await beginWithStatement(client as pg.PoolClient, { name, text: sql, values });
+    } else {
+      if (begin) await client.query('BEGIN');
+      res = name
+        ? await client.query({ name, text: sql, values })
+        : await client.query(sql, values);
     }
-    const res = await beginWithStatement(client, { name, text: sql, values: wireValues(params) });
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   };
 
@@ -91,15 +81,15 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
     },
     async transaction(fn) {
       const client = await pool.connect();
-      // BEGIN is sent with the first statement (beginWith); a transaction
-      // that runs none sends nothing.
+      // BEGIN is sent with the first statement (run's `begin`); a
+      // transaction that runs none sends nothing.
       let begun = false;
       try {
         const tx: Queryable = {
           query: (sql, params) => {
-            if (begun) return run(client, sql, params);
+            const first = !begun;
             begun = true;
-            return beginWith(client, sql, params);
+            return run(client, sql, params, first);
           },
           exec: async (sql) => {
             if (!begun) {
