@@ -70,6 +70,24 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
     return total;
   }
 
+  /**
+   * Numbers an operator was asked about more than once. A number goes to one
+   * operator once (a re-send under the same batchId is answered from the
+   * idempotency record and asks nothing); only a re-route after NOT_SERVED
+   * asks again, and then another operator.
+   */
+  async function numbersAskedTwice(n: LegacyNetwork): Promise<number> {
+    let total = 0;
+    for (const op of Object.values(n.operators)) {
+      const { rows } = await op.db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM (SELECT msisdn_hash FROM identification_requests
+           GROUP BY msisdn_hash HAVING count(*) > 1) twice`,
+      );
+      total += Number(rows[0]?.n);
+    }
+    return total;
+  }
+
   async function usersByState(db: Database): Promise<Record<string, number>> {
     const { rows } = await db.query<{ state: string; n: string }>(
       'SELECT state, count(*) AS n FROM users GROUP BY state',
@@ -95,6 +113,7 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
       // Confirmed users are identified with the code the operator registered (I3).
       expect(await openRegisterEntries(n)).toBe(expected.matched);
+      expect(await numbersAskedTwice(n)).toBe(0);
       const { rows: identified } = await n.messengerDb.query<{ code: string; operator_id: string }>(
         `SELECT identification_code AS code, operator_id FROM users WHERE state = 'identified'`,
       );
@@ -166,15 +185,21 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       { graceMs: GRACE_MS, batchSize: 250 },
     );
     expect(summary).toMatchObject(expectedSummary(2_000));
-    const writes = transactions.filter((t) => t.some((sql) => /UPDATE legacy_users/.test(sql)));
-    // Planning (status 'planned') and applying (the CASE on the answer).
-    expect(
-      writes.filter((t) => t.some((sql) => /SET status = 'planned'/.test(sql))).length,
-    ).toBeGreaterThan(0);
-    expect(writes.filter((t) => t.some((sql) => /status = CASE/.test(sql))).length).toBe(
-      summary.batches,
+    // Planning writes batch rows with their items; applying writes each
+    // user's row once (the CASE on the answer). Planning no longer updates
+    // a planned user's row.
+    const planning = transactions.filter((t) =>
+      t.some((sql) => /INSERT INTO legacy_batches/.test(sql)),
     );
-    for (const t of writes) {
+    const applying = transactions.filter((t) => t.some((sql) => /status = CASE/.test(sql)));
+    expect(planning.length).toBeGreaterThan(0);
+    expect(applying.length).toBe(summary.batches);
+    for (const t of planning) {
+      expect(
+        t.filter((sql) => /UPDATE legacy_users/.test(sql) && !/route_failure/.test(sql)),
+      ).toEqual([]);
+    }
+    for (const t of [...planning, ...applying]) {
       const setting = t.findIndex((sql) =>
         /set_config\('enable_hashjoin', 'off', true\)/.test(sql),
       );
@@ -230,6 +255,7 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       expect(n.batchPosts.length).toBe(summary.batches);
       expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
       expect(await openRegisterEntries(n)).toBe(summary.matched);
+      expect(await numbersAskedTwice(n)).toBe(0);
     },
     SLOW,
   );
@@ -267,6 +293,7 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       expect(summary.batchResends).toBe(1);
       expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
       expect(await openRegisterEntries(n)).toBe(summary.matched);
+      expect(await numbersAskedTwice(n)).toBe(0);
     },
     SLOW,
   );
@@ -300,8 +327,11 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
         },
         afterSend: async () => {
           if (waitingAtFirstAnswer.length > 0) return;
+          // Waiting and in no batch yet: not planned.
           const { rows } = await n.messengerDb.query<{ n: string }>(
-            `SELECT count(*) AS n FROM legacy_users WHERE status = 'waiting' AND not_served_by IS NULL`,
+            `SELECT count(*) AS n FROM legacy_users lu
+             WHERE lu.status = 'waiting' AND lu.not_served_by IS NULL
+               AND NOT EXISTS (SELECT 1 FROM legacy_batches b WHERE lu.user_id = ANY (b.user_ids))`,
           );
           waitingAtFirstAnswer.push(Number(rows[0]?.n));
           answered();
@@ -314,6 +344,50 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       expect(summary.batchResends).toBe(0);
       expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
       expect(n.batchPosts.length).toBe(summary.batches);
+      expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
+      expect(await openRegisterEntries(n)).toBe(summary.matched);
+      expect(await numbersAskedTwice(n)).toBe(0);
+    },
+    SLOW,
+  );
+  it(
+    'a second reconcile started while one is planning takes planning over: the first stops with CONFLICT, no number is asked twice',
+    async () => {
+      const n = await plantedNetwork(RESUME_SIZE);
+      const plannerRun = async () => {
+        const { rows } = await n.messengerDb.query<{ run_id: string }>(
+          'SELECT run_id FROM legacy_planner',
+        );
+        return rows[0]?.run_id;
+      };
+      let chunks = 0;
+      let second: Promise<unknown> | undefined;
+      const first = reconcileLegacyUsers(n.deps, {
+        graceMs: GRACE_MS,
+        batchSize: RESUME_BATCH,
+        planChunk: RESUME_BATCH,
+        afterPlanChunk: async () => {
+          chunks += 1;
+          if (chunks !== 3) return;
+          // The second run starts beside the first and takes the planner
+          // before the first plans its fourth chunk.
+          const mine = await plannerRun();
+          second = reconcileLegacyUsers(n.deps, { graceMs: GRACE_MS, batchSize: RESUME_BATCH });
+          while ((await plannerRun()) === mine) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        },
+      });
+      await expect(first).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(chunks).toBe(3);
+      await second;
+      // What the first run left unapplied, if anything, a third run finishes.
+      const summary = await reconcileLegacyUsers(n.deps, {
+        graceMs: GRACE_MS,
+        batchSize: RESUME_BATCH,
+      });
+      expect(summary).toMatchObject(expectedSummary(RESUME_SIZE));
+      expect(await numbersAskedTwice(n)).toBe(0);
       expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
       expect(await openRegisterEntries(n)).toBe(summary.matched);
     },

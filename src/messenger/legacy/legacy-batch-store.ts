@@ -62,10 +62,12 @@ export async function batchTotalsByOperator(
 }
 
 /**
- * The batch's request body, rebuilt from what planning stored: the same
- * items in the same order with the same codes every time, so a re-send is
- * the identical body the operator's idempotency expects. `userIds[i]` is the
- * user of `body.items[i]` (kept out of the body: partners never see it).
+ * The batch's request body, rebuilt from what planning stored in the batch
+ * row: the same items in the same order with the same codes every time, so
+ * a re-send is the identical body the operator's idempotency expects.
+ * `userIds[i]` is the user of `body.items[i]` (kept out of the body:
+ * partners never see it). Numbers and join dates come from users by primary
+ * key (a batch's arrays are few rows to the planner, so it probes).
  */
 export async function readBatchRequest(
   db: Queryable,
@@ -78,11 +80,14 @@ export async function readBatchRequest(
     code: string;
     user_since: string;
   }>(
-    `SELECT lu.user_id, lu.request_id, u.msisdn, lu.code,
+    `SELECT i.user_id, i.request_id, u.msisdn, i.code,
             to_char(u.legacy_user_since, 'YYYY-MM-DD') AS user_since
-     FROM legacy_users lu JOIN users u ON u.user_id = lu.user_id
-     WHERE lu.batch_id = $1 AND lu.status = 'planned'
-     ORDER BY lu.request_id`,
+     FROM legacy_batches b
+     CROSS JOIN LATERAL unnest(b.user_ids, b.request_ids, b.codes) WITH ORDINALITY
+       AS i(user_id, request_id, code, ord)
+     JOIN users u ON u.user_id = i.user_id
+     WHERE b.batch_id = $1
+     ORDER BY i.ord`,
     [batchId],
   );
   return {
@@ -139,18 +144,23 @@ export async function lockBatchForApply(tx: Queryable, batchId: string): Promise
 /**
  * Stores the per-item outcomes: confirmed → matched; NUMBER_REASSIGNED →
  * reassigned; NO_SUBSCRIBER_DATA → no_subscriber_data; NOT_SERVED → back to
- * waiting for one re-route (not_served when it already was re-routed).
+ * waiting for one re-route (not_served when it already was re-routed). This
+ * is the only write of a planned user's row (planning writes the batch, whose
+ * arrays keep each user's request id and code). It changes only status,
+ * not_served_by and decided_at: the row hardly grows, so PostgreSQL can
+ * update it in place (HOT) in the room the fill factor leaves. Returns each
+ * user's outcome with its item's code.
  *
  * Rows are found by primary key: `userIds[i]` answers the batch's item i, as
  * read by readBatchRequest (the caller checked the answer's requestIds
- * against that body). The guard "still planned" compares with a value that
- * comes in with the items, not with the literal 'planned': statistics taken
- * before planning say almost no row is planned, and a literal lets
- * PostgreSQL believe legacy_users yields one row, put it on the outside of
- * the join and scan it whole once per item (one 10,000-item apply ran for
- * hours at 10,000,000 users, and minutes at 200,000). As a join condition
- * it does not shrink the table's estimate, so the plan stays 10,000 primary
- * key probes whatever the statistics say.
+ * against that body). The guard "still waiting" compares with a value that
+ * comes in with the items, not with a literal: statistics taken at one stage
+ * of a reconciliation say little about the next, and a literal on status
+ * once let PostgreSQL believe legacy_users yields one row, put it on the
+ * outside of the join and scan it whole once per item (one 10,000-item
+ * apply ran for hours at 10,000,000 users, and minutes at 200,000). As a
+ * join condition it does not shrink the table's estimate, so the plan stays
+ * 10,000 primary key probes whatever the statistics say.
  */
 export async function recordBatchOutcomes(
   tx: Queryable,
@@ -158,6 +168,8 @@ export async function recordBatchOutcomes(
     batchId: string;
     operatorId: string;
     userIds: string[];
+    /** The code of item i, for the users to be identified under. */
+    codes: string[];
     results: string[];
     reasons: Array<string | null>;
     now: Date;
@@ -174,17 +186,18 @@ export async function recordBatchOutcomes(
        END,
        not_served_by = CASE WHEN r.reason = 'NOT_SERVED' THEN $3 ELSE lu.not_served_by END,
        decided_at = $4
-     FROM unnest($1::text[], $2::text[], $5::uuid[], $6::text[])
-       AS r(result, reason, user_id, status_before)
+     FROM unnest($1::text[], $2::text[], $5::uuid[], $6::text[], $7::text[])
+       AS r(result, reason, user_id, status_before, code)
      WHERE lu.user_id = r.user_id AND lu.status = r.status_before
-     RETURNING lu.user_id, lu.status, lu.code`,
+     RETURNING lu.user_id, lu.status, r.code`,
     [
       input.results,
       input.reasons,
       input.operatorId,
       input.now,
       input.userIds,
-      input.userIds.map(() => 'planned'),
+      input.userIds.map(() => 'waiting'),
+      input.codes,
     ],
   );
   return rows.map((r) => ({ userId: r.user_id, status: r.status, code: r.code }));

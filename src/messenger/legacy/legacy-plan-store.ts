@@ -1,3 +1,4 @@
+import { IdbridgeError } from '../../core/errors.js';
 import type { Queryable } from '../../db/port.js';
 
 export interface WaitingLegacyUser {
@@ -8,17 +9,51 @@ export interface WaitingLegacyUser {
 }
 
 /**
- * The next waiting users after `afterUserId`, locked for planning. Users an
+ * Makes `runId` the one reconcile run allowed to plan; a run planning under
+ * another id stops at its next planning transaction (see assertPlanner).
+ */
+export async function takePlanner(db: Queryable, runId: string, now: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO legacy_planner (only_row, run_id, taken_at) VALUES (true, $1, $2)
+     ON CONFLICT (only_row) DO UPDATE SET run_id = EXCLUDED.run_id, taken_at = EXCLUDED.taken_at`,
+    [runId, now],
+  );
+}
+
+/**
+ * First statement of every planning transaction: locks the planner row, so
+ * a run taking over waits for the chunk in progress, and throws CONFLICT
+ * when another run has taken planning over since this one started.
+ */
+export async function assertPlanner(tx: Queryable, runId: string): Promise<void> {
+  const { rows } = await tx.query<{ run_id: string }>(
+    'SELECT run_id FROM legacy_planner FOR UPDATE',
+  );
+  if (rows[0]?.run_id !== runId) {
+    throw new IdbridgeError(
+      'CONFLICT',
+      'another reconcile of this messenger started and took over planning; this one stops (run one reconcile at a time)',
+    );
+  }
+}
+
+/**
+ * The next waiting users after `afterUserId`, in user_id order. Users an
  * operator answered NOT_SERVED wait for a routing refresh (I5) and are only
  * taken with `includeRerouted`. `lastScanned` is where the next call goes on
  * (past users skipped because they meanwhile left state `legacy`).
+ *
+ * Nothing is locked or written here: a planned user stays `waiting` until
+ * its batch is applied, and the planner does not meet it again because its
+ * cursor has passed it (and a run finishes every unapplied batch before it
+ * plans, see reconcileLegacyUsers).
  *
  * The waiting rows are picked in a CTE on legacy_users alone, walking its
  * primary key from the cursor, before the join. The caller's transaction
  * joins by key lookups (joinByKeyLookups), so each picked user's row is then
  * found through users' primary key, not by hashing the whole table.
  */
-export async function lockWaitingLegacyUsers(
+export async function readWaitingLegacyUsers(
   tx: Queryable,
   afterUserId: string,
   limit: number,
@@ -34,7 +69,6 @@ export async function lockWaitingLegacyUsers(
        WHERE lu.status = 'waiting' AND lu.user_id > $1
          AND (lu.not_served_by IS NULL OR $3)
        ORDER BY lu.user_id LIMIT $2
-       FOR UPDATE
      )
      SELECT w.user_id, u.msisdn, w.not_served_by
      FROM w LEFT JOIN users u ON u.user_id = w.user_id AND u.state = 'legacy'`,
@@ -73,46 +107,39 @@ export async function lockOpenBatches(
   }));
 }
 
-export async function upsertPlannedBatches(
-  tx: Queryable,
-  batches: Array<{ batchId: string; operatorId: string; itemCount: number }>,
-  now: Date,
-): Promise<void> {
-  if (batches.length === 0) return;
-  await tx.query(
-    `INSERT INTO legacy_batches (batch_id, operator_id, state, item_count, planned_at)
-     SELECT b.batch_id, b.operator_id, 'planned', b.item_count, $4
-     FROM unnest($1::uuid[], $2::text[], $3::int[]) AS b(batch_id, operator_id, item_count)
-     ON CONFLICT (batch_id) DO UPDATE SET item_count = EXCLUDED.item_count`,
-    [
-      batches.map((b) => b.batchId),
-      batches.map((b) => b.operatorId),
-      batches.map((b) => b.itemCount),
-      now,
-    ],
-  );
-}
-
-/** Puts users into their batches with the requestId and code chosen for them. */
-export async function assignPlannedItems(
+/**
+ * Adds planned items to their batches: a new batch id inserts the batch row,
+ * an open one gets the items appended to its arrays. `batchIds[i]` is the
+ * batch of item i; items keep their order within each batch, which is the
+ * order of the batch's request body.
+ */
+export async function appendPlannedItems(
   tx: Queryable,
   items: {
-    userIds: string[];
-    operatorIds: string[];
     batchIds: string[];
+    operatorIds: string[];
+    userIds: string[];
     requestIds: string[];
     codes: string[];
   },
+  now: Date,
 ): Promise<void> {
   if (items.userIds.length === 0) return;
   await tx.query(
-    `UPDATE legacy_users lu
-     SET status = 'planned', operator_id = p.operator_id, batch_id = p.batch_id,
-         request_id = p.request_id, code = p.code
-     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[])
-       AS p(user_id, operator_id, batch_id, request_id, code)
-     WHERE lu.user_id = p.user_id`,
-    [items.userIds, items.operatorIds, items.batchIds, items.requestIds, items.codes],
+    `INSERT INTO legacy_batches
+       (batch_id, operator_id, state, item_count, planned_at, user_ids, request_ids, codes)
+     SELECT p.batch_id, min(p.operator_id), 'planned', count(*), $6,
+            array_agg(p.user_id ORDER BY p.ord), array_agg(p.request_id ORDER BY p.ord),
+            array_agg(p.code ORDER BY p.ord)
+     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[]) WITH ORDINALITY
+       AS p(batch_id, operator_id, user_id, request_id, code, ord)
+     GROUP BY p.batch_id
+     ON CONFLICT (batch_id) DO UPDATE SET
+       item_count = legacy_batches.item_count + EXCLUDED.item_count,
+       user_ids = legacy_batches.user_ids || EXCLUDED.user_ids,
+       request_ids = legacy_batches.request_ids || EXCLUDED.request_ids,
+       codes = legacy_batches.codes || EXCLUDED.codes`,
+    [items.batchIds, items.operatorIds, items.userIds, items.requestIds, items.codes, now],
   );
 }
 

@@ -6,11 +6,11 @@ import type { DirectoryIndex } from '../../node/directory.js';
 import type { RoutingService } from '../../routing/index.js';
 import type { CodeGenerator } from '../identification/identification-code.js';
 import {
-  assignPlannedItems,
+  appendPlannedItems,
+  assertPlanner,
   lockOpenBatches,
-  lockWaitingLegacyUsers,
+  readWaitingLegacyUsers,
   settleUnplanned,
-  upsertPlannedBatches,
 } from './legacy-plan-store.js';
 import { type LegacyUsersChanged, suspendLegacyUsers } from './legacy-user-transitions.js';
 
@@ -44,13 +44,21 @@ const NO_USER = '00000000-0000-0000-0000-000000000000';
  * kept), or `not_served` when a second route after NOT_SERVED finds no other
  * operator. Both are suspended for re-identification as new users (R9).
  *
- * Concurrency: one planner at a time per messenger (the reconcile command);
- * waiting rows are locked while planned. It runs beside the sender, which
- * meanwhile takes only full batches: planning never touches those again.
+ * A planned user's own row is not written: it stays `waiting` until its
+ * batch's answer is applied. So planning starts only when no batch is left
+ * unapplied (reconcileLegacyUsers sees to it), and within one call the
+ * cursor never comes back to a user it planned.
+ *
+ * Concurrency: one planner at a time per messenger: the run that took the
+ * planner row last (takePlanner); an earlier run's planner throws CONFLICT
+ * at its next transaction. It runs beside the sender, which meanwhile takes only full batches:
+ * planning never touches those again.
  */
 export async function planLegacyBatches(
   deps: PlanLegacyDeps,
   options: {
+    /** The run that took the planner (takePlanner); planning stops if another run takes it. */
+    runId: string;
     batchSize: number;
     chunk: number;
     graceMs: number;
@@ -67,8 +75,9 @@ export async function planLegacyBatches(
   let after = NO_USER;
   while (options.signal?.aborted !== true) {
     const step = await db.transaction(async (tx) => {
+      await assertPlanner(tx, options.runId);
       await joinByKeyLookups(tx);
-      const { users, lastScanned } = await lockWaitingLegacyUsers(
+      const { users, lastScanned } = await readWaitingLegacyUsers(
         tx,
         after,
         options.chunk,
@@ -77,11 +86,10 @@ export async function planLegacyBatches(
       if (lastScanned === null) return null;
       const open = new Map<string, { batchId: string; operatorId: string; itemCount: number }>();
       for (const b of await lockOpenBatches(tx, options.batchSize)) open.set(b.operatorId, b);
-      const touched = new Map<string, { batchId: string; operatorId: string; itemCount: number }>();
       const items = {
-        userIds: [] as string[],
-        operatorIds: [] as string[],
         batchIds: [] as string[],
+        operatorIds: [] as string[],
+        userIds: [] as string[],
         requestIds: [] as string[],
         codes: [] as string[],
       };
@@ -113,16 +121,14 @@ export async function planLegacyBatches(
           open.set(operatorId, batch);
         }
         batch.itemCount += 1;
-        touched.set(batch.batchId, batch);
-        items.userIds.push(user.userId);
-        items.operatorIds.push(operatorId);
         items.batchIds.push(batch.batchId);
+        items.operatorIds.push(operatorId);
+        items.userIds.push(user.userId);
         items.requestIds.push(ids());
         items.codes.push(deps.newCode());
       }
       const now = clock.now();
-      await upsertPlannedBatches(tx, [...touched.values()], now);
-      await assignPlannedItems(tx, items);
+      await appendPlannedItems(tx, items, now);
       await settleUnplanned(tx, settled, now);
       const suspended = await suspendLegacyUsers(tx, ids, {
         userIds: settled.userIds,

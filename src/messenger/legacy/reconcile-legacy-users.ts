@@ -13,7 +13,7 @@ import {
   listUnappliedBatches,
   type UnappliedBatch,
 } from './legacy-batch-store.js';
-import { hasRerouteWaiting } from './legacy-plan-store.js';
+import { hasRerouteWaiting, takePlanner } from './legacy-plan-store.js';
 import { type LegacySummary, readLegacySummary } from './legacy-summary.js';
 import type { LegacyUsersChanged } from './legacy-user-transitions.js';
 import { planLegacyBatches } from './plan-legacy-batches.js';
@@ -77,11 +77,13 @@ const MAX_ROUNDS = 4;
  * refresh (I5) in a following round. Returns the summary.
  *
  * Resumable: everything lives in the database. After a crash or an abort the
- * next call plans what is still waiting, skips applied batches and re-sends
- * a batch that was sent but not applied under its stored batchId with the
- * same body, which the operator answers from its idempotency record.
+ * next call first finishes the batches left unapplied (re-sending one that
+ * was sent under its stored batchId with the same body, which the operator
+ * answers from its idempotency record), then plans what is still waiting;
+ * applied batches are never sent again.
  *
- * Concurrency: run one reconcile per messenger at a time.
+ * Concurrency: run one reconcile per messenger at a time. A second one
+ * started meanwhile takes over planning; the first stops with CONFLICT.
  */
 export async function reconcileLegacyUsers(
   deps: ReconcileDeps,
@@ -91,6 +93,23 @@ export async function reconcileLegacyUsers(
   const batchSize = options.batchSize ?? MAX_BATCH_ITEMS;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_ITEMS) {
     throw new IdbridgeError('INVALID_ARGUMENT', `batchSize must be 1 to ${MAX_BATCH_ITEMS}`);
+  }
+  // Planning writes only batch rows: a planned user stays `waiting` until its
+  // batch is applied, and each round's planner starts from the first waiting
+  // user. So this run first takes the planner (a run still planning stops at
+  // its next chunk), then finishes the batches a crash, Ctrl-C or that run
+  // left unapplied; planning them again would put their users into a
+  // second batch.
+  const runId = deps.ids();
+  await takePlanner(db, runId, deps.clock.now());
+  if ((await listUnappliedBatches(db)).length > 0) {
+    log.info('finishing the batches an earlier run left unapplied');
+    await sendWhilePlanning(
+      deps,
+      options,
+      { planning: Promise.resolve(), wake: createWakeUp(), batchSize },
+      () => {},
+    );
   }
   let reloaded = false;
   for (let round = 1; round <= MAX_ROUNDS; round++) {
@@ -112,6 +131,7 @@ export async function reconcileLegacyUsers(
     const planning = planLegacyBatches(
       { ...deps, onUsersChanged: options.onUsersChanged },
       {
+        runId,
         batchSize,
         chunk: options.planChunk ?? 50_000,
         graceMs: options.graceMs,

@@ -106,6 +106,7 @@ export async function sendLegacyBatch(
       operatorId: batch.operatorId,
       // The answer's items are the body's, in order (checked above).
       userIds,
+      codes: body.items.map((i) => i.identificationCode),
       results: answer.results.map((r) => r.result),
       reasons: answer.results.map((r) => r.reason ?? null),
       now,
