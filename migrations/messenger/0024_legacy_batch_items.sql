@@ -19,6 +19,15 @@ ALTER TABLE legacy_batches
                          AND cardinality(request_ids) = item_count
                          AND cardinality(codes) = item_count));
 
+-- The arrays are random ids and codes: compression finds nothing to save
+-- and trying cost about half the time of writing a batch (scratch test:
+-- 40 batches of 10,000 items, 490 ms compressing against 260 ms not). Stored
+-- out of line as they are.
+ALTER TABLE legacy_batches
+  ALTER COLUMN user_ids SET STORAGE EXTERNAL,
+  ALTER COLUMN request_ids SET STORAGE EXTERNAL,
+  ALTER COLUMN codes SET STORAGE EXTERNAL;
+
 -- Batches planned before this migration and not applied yet take their
 -- items from their users' rows, in the order a re-send has always used
 -- (request id), so the body stays byte-identical; those users wait again.
