@@ -88,6 +88,16 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
     return total;
   }
 
+  /** Each batch decided once, each match registered once, no number asked twice. */
+  async function expectOperatorsDecidedOnce(
+    n: LegacyNetwork,
+    summary: { batches: number; matched: number },
+  ): Promise<void> {
+    expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
+    expect(await openRegisterEntries(n)).toBe(summary.matched);
+    expect(await numbersAskedTwice(n)).toBe(0);
+  }
+
   async function usersByState(db: Database): Promise<Record<string, number>> {
     const { rows } = await db.query<{ state: string; n: string }>(
       'SELECT state, count(*) AS n FROM users GROUP BY state',
@@ -110,10 +120,8 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       // Every batch was sent exactly once and decided once at its operator.
       expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
       expect(n.batchPosts.length).toBe(summary.batches);
-      expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
+      await expectOperatorsDecidedOnce(n, summary);
       // Confirmed users are identified with the code the operator registered (I3).
-      expect(await openRegisterEntries(n)).toBe(expected.matched);
-      expect(await numbersAskedTwice(n)).toBe(0);
       const { rows: identified } = await n.messengerDb.query<{ code: string; operator_id: string }>(
         `SELECT identification_code AS code, operator_id FROM users WHERE state = 'identified'`,
       );
@@ -253,9 +261,7 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       expect(changed.calls).toBe(changed.identified.size + changed.suspended.size);
       expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
       expect(n.batchPosts.length).toBe(summary.batches);
-      expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
-      expect(await openRegisterEntries(n)).toBe(summary.matched);
-      expect(await numbersAskedTwice(n)).toBe(0);
+      await expectOperatorsDecidedOnce(n, summary);
     },
     SLOW,
   );
@@ -291,9 +297,7 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       expect(n.batchPosts.filter((b) => b === crashed)).toHaveLength(2);
       expect(n.batchPosts.length).toBe(summary.batches + 1);
       expect(summary.batchResends).toBe(1);
-      expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
-      expect(await openRegisterEntries(n)).toBe(summary.matched);
-      expect(await numbersAskedTwice(n)).toBe(0);
+      await expectOperatorsDecidedOnce(n, summary);
     },
     SLOW,
   );
@@ -344,9 +348,7 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       expect(summary.batchResends).toBe(0);
       expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
       expect(n.batchPosts.length).toBe(summary.batches);
-      expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
-      expect(await openRegisterEntries(n)).toBe(summary.matched);
-      expect(await numbersAskedTwice(n)).toBe(0);
+      await expectOperatorsDecidedOnce(n, summary);
     },
     SLOW,
   );
@@ -387,9 +389,7 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
         batchSize: RESUME_BATCH,
       });
       expect(summary).toMatchObject(expectedSummary(RESUME_SIZE));
-      expect(await numbersAskedTwice(n)).toBe(0);
-      expect(await batchDecisionsAtOperators(n)).toBe(summary.batches);
-      expect(await openRegisterEntries(n)).toBe(summary.matched);
+      await expectOperatorsDecidedOnce(n, summary);
     },
     SLOW,
   );
