@@ -375,7 +375,9 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
           // before the first plans its fourth chunk.
           const mine = await plannerRun();
           second = reconcileLegacyUsers(n.deps, { graceMs: GRACE_MS, batchSize: RESUME_BATCH });
-          while ((await plannerRun()) === mine) {
+          // Bounded: a second run that failed before taking the planner ends the wait.
+          const takenBy = Date.now() + 30_000;
+          while ((await plannerRun()) === mine && Date.now() < takenBy) {
             await new Promise((resolve) => setTimeout(resolve, 5));
           }
         },
