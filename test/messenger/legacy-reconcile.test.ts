@@ -98,6 +98,16 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
     expect(await numbersAskedTwice(n)).toBe(0);
   }
 
+  /** Every batch posted exactly once, and the operators' once-only checks. */
+  async function expectEachBatchSentOnce(
+    n: LegacyNetwork,
+    summary: { batches: number; matched: number },
+  ): Promise<void> {
+    expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
+    expect(n.batchPosts.length).toBe(summary.batches);
+    await expectOperatorsDecidedOnce(n, summary);
+  }
+
   async function usersByState(db: Database): Promise<Record<string, number>> {
     const { rows } = await db.query<{ state: string; n: string }>(
       'SELECT state, count(*) AS n FROM users GROUP BY state',
@@ -118,9 +128,7 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       expect(summary).toMatchObject(expected);
       expect(summary.batchResends).toBe(0);
       // Every batch was sent exactly once and decided once at its operator.
-      expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
-      expect(n.batchPosts.length).toBe(summary.batches);
-      await expectOperatorsDecidedOnce(n, summary);
+      await expectEachBatchSentOnce(n, summary);
       // Confirmed users are identified with the code the operator registered (I3).
       const { rows: identified } = await n.messengerDb.query<{ code: string; operator_id: string }>(
         `SELECT identification_code AS code, operator_id FROM users WHERE state = 'identified'`,
@@ -259,9 +267,7 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
         summary.reassigned + summary.noSubscriberData + summary.notServed + summary.unroutable,
       );
       expect(changed.calls).toBe(changed.identified.size + changed.suspended.size);
-      expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
-      expect(n.batchPosts.length).toBe(summary.batches);
-      await expectOperatorsDecidedOnce(n, summary);
+      await expectEachBatchSentOnce(n, summary);
     },
     SLOW,
   );
@@ -346,12 +352,11 @@ describeEachDriver('legacy reconciliation (R9, I1)', (kind) => {
       expect(waitingAtFirstAnswer[0]).toBeGreaterThan(0);
       expect(summary).toMatchObject(expectedSummary(RESUME_SIZE));
       expect(summary.batchResends).toBe(0);
-      expect(new Set(n.batchPosts).size).toBe(n.batchPosts.length);
-      expect(n.batchPosts.length).toBe(summary.batches);
-      await expectOperatorsDecidedOnce(n, summary);
+      await expectEachBatchSentOnce(n, summary);
     },
     SLOW,
   );
+
   it(
     'a second reconcile started while one is planning takes planning over: the first stops with CONFLICT, no number is asked twice',
     async () => {
