@@ -1,26 +1,12 @@
-import { randomFillSync } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
+import { takeRandomBytes } from './random-pool.js';
 
 /** Generates ids; injected so tests can make them predictable. */
 export type IdGenerator = () => string;
 
 // The library's own v7() asks the system for 16 random bytes per id, which
 // was most of an id's cost (about 5 µs): a legacy batch makes up to 10,000
-// register entries at a time. The bytes come from this pool instead, filled
-// from the same cryptographic source 256 ids at a time.
-const POOL_IDS = 256;
-const pool = new Uint8Array(16 * POOL_IDS);
-let poolAt = pool.length;
-
-function randomBytes16(): Uint8Array {
-  if (poolAt === pool.length) {
-    randomFillSync(pool);
-    poolAt = 0;
-  }
-  const bytes = pool.subarray(poolAt, poolAt + 16);
-  poolAt += 16;
-  return bytes;
-}
+// register entries at a time. The bytes come from the shared pool instead.
 
 // RFC 9562 §6.2 method 1: a 32-bit counter, seeded at random each new
 // millisecond, keeps ids made within one millisecond in creation order (the
@@ -30,7 +16,7 @@ let seq = 0;
 
 /** UUIDv7: time-ordered, so primary keys stay index-friendly at national scale. */
 export const newId: IdGenerator = () => {
-  const random = randomBytes16();
+  const random = takeRandomBytes(16);
   const now = Date.now();
   if (now > lastMs) {
     seq =

@@ -3,6 +3,7 @@ import {
   computeContentDigest,
   createSigner,
   generateSigningKeyPair,
+  newSignatureNonce,
   type RequestParts,
   signRequest,
 } from '../../src/protocol/signatures/index.js';
@@ -64,6 +65,16 @@ describe('request signatures: round trip', () => {
     expect(a['signature-input']).not.toBe(b['signature-input']);
     const verified = verifyAt({ ...request, headers: { ...a } });
     expect(verified.coveredComponents).toEqual(['"@method"', '"@target-uri"']);
+  });
+
+  it('draws a fresh 128-bit nonce for every request, across refills of the random pool', () => {
+    // 600 nonces of 16 bytes: more than two refills of the 4 KiB pool.
+    const nonces = Array.from({ length: 600 }, () => newSignatureNonce());
+    for (const nonce of nonces) {
+      expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(Buffer.from(nonce, 'base64url')).toHaveLength(16);
+    }
+    expect(new Set(nonces).size).toBe(nonces.length);
   });
 
   it('refuses to sign a body that has no content-type, as a local fault', () => {
