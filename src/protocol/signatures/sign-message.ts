@@ -1,3 +1,4 @@
+import { serializeInnerList } from 'structured-headers';
 import { IdbridgeError } from '../../core/errors.js';
 import { takeRandomBytes } from '../../core/random-pool.js';
 import { computeContentDigest, hasBody } from './content-digest.js';
@@ -139,9 +140,11 @@ export function createMessageSignature(
   privateKey: Signer['privateKey'],
 ): { signatureInput: string; signature: string; signatureBase: string } {
   const signatureParams = createSignatureParams(components, params);
+  // The same text ends the signature base and fills Signature-Input.
+  const serializedParams = serializeInnerList(signatureParams);
   let signatureBase: string;
   try {
-    signatureBase = buildSignatureBase(signatureParams, message);
+    signatureBase = buildSignatureBase(signatureParams, message, serializedParams);
   } catch (err) {
     if (err instanceof ComponentError) {
       throw new IdbridgeError('INTERNAL', `cannot sign message: ${err.message}`, { cause: err });
@@ -149,7 +152,7 @@ export function createMessageSignature(
     throw err;
   }
   return {
-    signatureInput: serializeSignatureInput(label, signatureParams),
+    signatureInput: serializeSignatureInput(label, serializedParams),
     signature: serializeSignature(label, signSignatureBase(signatureBase, privateKey)),
     signatureBase,
   };

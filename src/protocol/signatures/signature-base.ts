@@ -39,12 +39,17 @@ export interface MessageContext {
  * fields without parameters, and the `req` parameter. Anything else throws
  * ComponentError, as does a component the message lacks or a duplicate.
  */
-export function buildSignatureBase(signatureParams: InnerList, message: MessageContext): string {
+export function buildSignatureBase(
+  signatureParams: InnerList,
+  message: MessageContext,
+  /** `serializeInnerList(signatureParams)`, when the caller has it already. */
+  serializedParams?: string,
+): string {
   const lines: string[] = [];
   const seen = new Set<string>();
   const urls = new UrlCache();
   for (const item of signatureParams[0]) {
-    const identifier = serializeItem(item);
+    const identifier = componentIdentifier(item);
     if (seen.has(identifier)) throw new ComponentError(`component ${identifier} is listed twice`);
     seen.add(identifier);
     const value = componentValue(item, message, urls);
@@ -52,8 +57,27 @@ export function buildSignatureBase(signatureParams: InnerList, message: MessageC
       throw new ComponentError(`component ${identifier} contains a line break`);
     lines.push(`${identifier}: ${value}`);
   }
-  lines.push(`"@signature-params": ${serializeInnerList(signatureParams)}`);
+  lines.push(`"@signature-params": ${serializedParams ?? serializeInnerList(signatureParams)}`);
   return lines.join('\n');
+}
+
+// sf-string characters that need no escaping: printable ASCII but `"` and `\`.
+const PLAIN_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * A covered component's identifier as serialized (`"content-digest"`,
+ * `"@method";req`). Every component idbridge signs or accepts is such a
+ * plain name with no parameter or `req`, and is written directly, which is
+ * the whole of RFC 8941's string serialization for it; anything else goes
+ * to the library.
+ */
+export function componentIdentifier(item: Item): string {
+  const [name, params] = item;
+  if (typeof name === 'string' && PLAIN_STRING.test(name)) {
+    if (params.size === 0) return `"${name}"`;
+    if (params.size === 1 && params.get('req') === true) return `"${name}";req`;
+  }
+  return serializeItem(item);
 }
 
 function componentValue(item: Item, message: MessageContext, urls: UrlCache): string {

@@ -6,7 +6,7 @@ import {
   isInnerList,
   type Parameters,
   parseDictionary,
-  serializeDictionary,
+  serializeInnerList,
 } from 'structured-headers';
 import { type HeaderSource, readHeader } from './header-values.js';
 import { signatureRejected } from './signature-errors.js';
@@ -51,12 +51,37 @@ export function createSignatureParams(
   return [items, out];
 }
 
-export function serializeSignatureInput(label: string, signatureParams: InnerList): string {
-  return serializeDictionary(new Map([[label, signatureParams]]));
+/**
+ * The Signature-Input field: `label=(components);params`. `signatureParams`
+ * may come already serialized, so a signer that needs the same text for its
+ * signature base (`"@signature-params"`) serializes it once.
+ */
+export function serializeSignatureInput(
+  label: string,
+  signatureParams: InnerList | string,
+): string {
+  const text =
+    typeof signatureParams === 'string' ? signatureParams : serializeInnerList(signatureParams);
+  return dictionaryMember(label, text);
 }
 
+/**
+ * The Signature field: `label=:base64:`, a byte sequence (RFC 8941 §4.1.8:
+ * standard base64 with padding between colons), written with Buffer's
+ * encoder rather than the library's, which encodes byte by byte.
+ */
 export function serializeSignature(label: string, signature: Uint8Array): string {
-  return serializeDictionary(new Map([[label, [signature, new Map()] as Item]]));
+  const bytes = Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength);
+  return dictionaryMember(label, `:${bytes.toString('base64')}:`);
+}
+
+// sf-key (RFC 8941 §3.1.2): the names a dictionary member may have.
+const SF_KEY = /^[a-z*][a-z0-9_\-.*]*$/;
+
+/** One dictionary member whose value is already serialized. */
+function dictionaryMember(label: string, value: string): string {
+  if (!SF_KEY.test(label)) throw new Error(`signature label "${label}" is not a valid key`);
+  return `${label}=${value}`;
 }
 
 /** A signature picked out of a message's Signature-Input and Signature fields. */

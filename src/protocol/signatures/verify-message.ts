@@ -1,10 +1,10 @@
-import { serializeItem } from 'structured-headers';
 import { checkContentDigest, hasBody } from './content-digest.js';
 import { readHeader } from './header-values.js';
 import type { KeyResolver } from './key-resolver.js';
 import { requestWithDigest, SIGNATURE_TAG } from './sign-message.js';
 import {
   buildSignatureBase,
+  componentIdentifier,
   type MessageContext,
   type RequestParts,
   type ResponseParts,
@@ -139,7 +139,7 @@ function verifyMessage(
   if (requireNonce && params.nonce === undefined)
     throw signatureRejected('nonce parameter is missing');
 
-  const covered = selected.signatureParams[0].map((item) => serializeItem(item));
+  const covered = selected.signatureParams[0].map((item) => componentIdentifier(item));
   for (const component of required) {
     if (!covered.includes(component))
       throw signatureRejected(`signature does not cover ${component}`);
