@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { type Item, serializeDictionary, serializeInnerList, serializeItem } from 'structured-headers';
+import {
+  type Item,
+  serializeDictionary,
+  serializeInnerList,
+  serializeItem,
+} from 'structured-headers';
 import { describe, expect, it } from 'vitest';
 import { componentIdentifier } from './signature-base.js';
 import {
@@ -21,13 +26,19 @@ describe('component identifiers', () => {
     ['content-type', new Map()],
     ['@method', new Map([['req', true]])],
     ['content-digest', new Map([['req', true]])],
-    ['x-odd name~!#$%&\'()*+,-./:;<=>?@[]^_`{|}', new Map()],
+    ["x-odd name~!#$%&'()*+,-./:;<=>?@[]^_`{|}", new Map()],
     // Left to the library: escapes, other parameters, a false req.
     ['a"quote', new Map()],
     ['a\\backslash', new Map()],
     ['content-type', new Map([['sf', true]])],
     ['@method', new Map([['req', false]])],
-    ['@method', new Map<string, string | boolean>([['req', true], ['name', 'x']])],
+    [
+      '@method',
+      new Map<string, string | boolean>([
+        ['req', true],
+        ['name', 'x'],
+      ]),
+    ],
   ];
   it.each(items.map((item) => [serializeItem(item), item] as const))('%s', (expected, item) => {
     expect(componentIdentifier(item)).toBe(expected);

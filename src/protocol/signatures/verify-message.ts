@@ -1,3 +1,4 @@
+import { serializeInnerList } from 'structured-headers';
 import { checkContentDigest, hasBody } from './content-digest.js';
 import { readHeader } from './header-values.js';
 import type { KeyResolver } from './key-resolver.js';
@@ -155,7 +156,9 @@ function verifyMessage(
   const contentDigest = readHeader(headers, 'content-digest');
   if (hasBody(body) || contentDigest !== undefined) checkContentDigest(contentDigest, body);
 
-  const signatureBase = buildBase(selected, message);
+  // The same text ends the signature base and is kept as evidence.
+  const serializedParams = serializeInnerList(selected.signatureParams);
+  const signatureBase = buildBase(selected, message, serializedParams);
   if (!verifySignatureBase(signatureBase, selected.signature, resolved.key)) {
     throw signatureRejected(`signature does not verify with key "${params.keyid}"`);
   }
@@ -167,7 +170,7 @@ function verifyMessage(
     nonce: params.nonce,
     coveredComponents: covered,
     evidence: {
-      signatureInput: serializeSignatureInput(selected.label, selected.signatureParams),
+      signatureInput: serializeSignatureInput(selected.label, serializedParams),
       signature: serializeSignature(selected.label, selected.signature),
       contentDigest,
       signatureBase,
@@ -193,9 +196,13 @@ function checkFreshness(
   }
 }
 
-function buildBase(selected: SelectedSignature, message: MessageContext): string {
+function buildBase(
+  selected: SelectedSignature,
+  message: MessageContext,
+  serializedParams: string,
+): string {
   try {
-    return buildSignatureBase(selected.signatureParams, message);
+    return buildSignatureBase(selected.signatureParams, message, serializedParams);
   } catch (err) {
     if (err instanceof ComponentError) throw signatureRejected(err.message);
     throw err;
