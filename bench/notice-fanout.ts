@@ -13,7 +13,9 @@
  * acknowledged end to end); the notice writing is timed separately; the
  * plain-SQL baseline does the same writes set-based without HTTP
  * (`--skip-baseline` to leave it out). `--cpu-prof-dir DIR` writes a CPU profile
- * of this process for the drain.
+ * of this process for the drain. `--claim-hold lease|transaction` sets how
+ * the operator's outbox holds a claimed batch (default: the node's default,
+ * transaction), for comparing the two in one series.
  */
 
 import { join } from 'node:path';
@@ -37,6 +39,10 @@ const run: Benchmark = async ({ args, progress }) => {
   const poolSize = intArg(args, '--pool') ?? 10;
   const skipBaseline = args.includes('--skip-baseline');
   const profileDir = stringArg(args, '--cpu-prof-dir');
+  const claimHold = stringArg(args, '--claim-hold');
+  if (claimHold !== undefined && claimHold !== 'lease' && claimHold !== 'transaction') {
+    throw new Error(`--claim-hold must be lease or transaction, got ${claimHold}`);
+  }
   const contracts = Math.ceil(entries / messengerCount);
   const notices = contracts * messengerCount;
   const url = benchDatabaseUrl();
@@ -71,6 +77,7 @@ const run: Benchmark = async ({ args, progress }) => {
       messengerSchemas,
       concurrency,
       poolSize,
+      claimHold,
     });
     let drainSeconds: number;
     let peakRss = rssMb();
@@ -205,6 +212,7 @@ const run: Benchmark = async ({ args, progress }) => {
         contracts,
         messengers: messengerCount,
         outboxConcurrency: concurrency,
+        claimHold: claimHold ?? 'transaction',
         batchItems: 1_000,
         perTransaction,
         poolSizePerNode: poolSize,

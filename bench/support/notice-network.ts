@@ -41,7 +41,8 @@ export interface NoticeNetwork {
  * each on its own PostgreSQL schema (already migrated and seeded by the
  * caller), talking over loopback HTTP with real RFC 9421 signatures — the
  * production wiring (createOperatorNode / createMessengerNode), silent logs.
- * The operator's outbox runs `concurrency` slots of up to 1,000 notices.
+ * The operator's outbox runs `concurrency` slots of up to 1,000 notices,
+ * holding its claims as `claimHold` says (the node's default when absent).
  */
 export async function startNoticeNetwork(options: {
   url: string;
@@ -49,6 +50,7 @@ export async function startNoticeNetwork(options: {
   messengerSchemas: Record<string, string>;
   concurrency: number;
   poolSize: number;
+  claimHold?: 'transaction' | 'lease' | undefined;
 }): Promise<NoticeNetwork> {
   const ids = [NOTICE_OPERATOR_ID, ...Object.keys(options.messengerSchemas)];
   const keys = Object.fromEntries(ids.map((id) => [id, generateSigningKeyPair(`${id}-key-1`)]));
@@ -78,7 +80,11 @@ export async function startNoticeNetwork(options: {
       overrides: {
         log: { level: 'silent' },
         database: { url: options.url, schema, poolSize: options.poolSize },
-        outbox: { concurrency: outboxConcurrency, pollIntervalMs: 200 },
+        outbox: {
+          concurrency: outboxConcurrency,
+          pollIntervalMs: 200,
+          ...(options.claimHold ? { claimHold: options.claimHold } : {}),
+        },
       },
     });
   const open = (schema: string) =>

@@ -28,7 +28,24 @@ export interface Database extends Queryable {
    * when it throws. Nested calls are not supported; pass the `tx` down.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only (absent on PGlite, which is one connection): a
+   * transaction the caller ends itself, on a connection outside the shared
+   * pool, so it may stay open across slow work such as an HTTP delivery
+   * without starving request handlers. The server ends it (rolling back) if
+   * it sits idle longer than `idleTimeoutMs`, or at once if the process dies
+   * and its connection closes. See openHeldTransaction in postgres-driver.ts.
+   */
+  openHeldTransaction?(options: { idleTimeoutMs: number }): Promise<HeldTransaction>;
   close(): Promise<void>;
+}
+
+/** A transaction left open on its own connection (Database.openHeldTransaction). */
+export interface HeldTransaction extends Queryable {
+  /** Commits; throws if the transaction was ended by the server or failed. */
+  commit(): Promise<void>;
+  /** Rolls back; never throws (a broken connection is discarded instead). */
+  rollback(): Promise<void>;
 }
 
 /** A safe SQL identifier for a schema name (no quoting games). */

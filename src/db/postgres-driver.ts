@@ -21,17 +21,26 @@ export interface PostgresDriverOptions {
  */
 export function createPostgresDatabase(options: PostgresDriverOptions): Database {
   const schema = assertSchemaName(options.schema ?? 'public');
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 10,
-    application_name: options.applicationName ?? 'idbridge',
-    options: `-c search_path=${schema}`,
-    // Timestamps parsed without regular expressions (timestamp-parser.ts).
-    types: typeParsers,
-  });
-  // An idle client's error (server restart) must not crash the process; the
-  // next query gets a fresh connection.
-  pool.on('error', () => {});
+  const newPool = (max: number): pg.Pool => {
+    const created = new pg.Pool({
+      connectionString: options.url,
+      max,
+      application_name: options.applicationName ?? 'idbridge',
+      options: `-c search_path=${schema}`,
+      // Timestamps parsed without regular expressions (timestamp-parser.ts).
+      types: typeParsers,
+    });
+    // An idle client's error (server restart) must not crash the process; the
+    // next query gets a fresh connection.
+    created.on('error', () => {});
+    return created;
+  };
+  const pool = newPool(options.poolSize ?? 10);
+  // Held transactions get a pool of their own, opened on first use: each
+  // keeps its connection for as long as the caller's slow work lasts (an
+  // outbox batch's HTTP delivery), and must not take it from the request
+  // handlers of the shared pool. 64 is the outbox's most slots per worker.
+  let heldPool: pg.Pool | undefined;
 
   // Named prepared statements: PostgreSQL parses and plans each statement
   // once per connection instead of on every call — measured to halve the
@@ -109,6 +118,66 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
         client.release();
       }
     },
-    close: () => pool.end(),
+    openHeldTransaction: async ({ idleTimeoutMs }) => {
+      if (!Number.isFinite(idleTimeoutMs) || idleTimeoutMs < 1) {
+        throw new Error(`idleTimeoutMs must be a positive number, got ${idleTimeoutMs}`);
+      }
+      heldPool ??= newPool(64);
+      const client = await heldPool.connect();
+      // A checked-out client has no error listener: the server ending the
+      // session (the idle timeout below) would otherwise be an uncaught
+      // 'error' event. The next query or the commit reports it instead.
+      const onError = (): void => {};
+      client.on('error', onError);
+      let ended = false;
+      const end = (broken: boolean): void => {
+        if (ended) return;
+        ended = true;
+        client.removeListener('error', onError);
+        client.release(broken);
+      };
+      try {
+        // The server rolls the transaction back and closes the session when
+        // it idles longer than this: a worker that hangs (rather than dies)
+        // cannot keep its rows locked for ever.
+        await client.query(
+          `BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(idleTimeoutMs)}`,
+        );
+      } catch (err) {
+        end(true);
+        throw err;
+      }
+      return {
+        query: (sql, params) => run(client, sql, params),
+        exec: async (sql) => {
+          await client.query(sql);
+        },
+        async commit() {
+          if (ended) throw new Error('held transaction already ended');
+          try {
+            const res = await client.query('COMMIT');
+            // COMMIT of a transaction a failed statement aborted answers
+            // ROLLBACK, not an error: nothing was written.
+            if (res.command !== 'COMMIT') throw new Error('held transaction was rolled back');
+            end(false);
+          } catch (err) {
+            end(true);
+            throw err;
+          }
+        },
+        async rollback() {
+          if (ended) return;
+          try {
+            await client.query('ROLLBACK');
+            end(false);
+          } catch {
+            end(true);
+          }
+        },
+      };
+    },
+    close: async () => {
+      await Promise.all([pool.end(), heldPool?.end()]);
+    },
   };
 }

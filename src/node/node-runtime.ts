@@ -47,6 +47,7 @@ export function createNodeRuntime(deps: {
     signal,
     pollIntervalMs: deps.outboxConfig.pollIntervalMs,
     concurrency: deps.outboxConfig.concurrency,
+    claimHold: deps.outboxConfig.claimHold,
     leaseMs: deps.outboxConfig.leaseMs,
     maxItems: deps.outboxConfig.maxBatchItems,
     backoffMs: deps.outboxConfig.backoffMs,

@@ -24,7 +24,6 @@ export async function deliverClaimedBatch(args: {
   db: Queryable;
   clock: Clock;
   log: Logger;
-  workerId: string;
   deliver: DeliverBatch;
   batch: ClaimedBatch;
   leaseMs: number;
@@ -33,7 +32,10 @@ export async function deliverClaimedBatch(args: {
   metrics?: OutboxMetrics | undefined;
   report: DeliveryReport;
 }): Promise<void> {
-  const { db, batch, workerId, breaker } = args;
+  // The outcome is recorded under the batch's hold: on `db` for a lease; for
+  // a transaction hold `db` is that transaction, and the caller commits.
+  const { db, batch, breaker } = args;
+  const hold = batch.hold;
   const labels = { partner: batch.partnerId, kind: batch.kind };
   const leaseEnd = new AbortController();
   const timer = setTimeout(() => leaseEnd.abort(new Error('outbox lease expired')), args.leaseMs);
@@ -53,7 +55,7 @@ export async function deliverClaimedBatch(args: {
   if (!outcome) {
     const ids = batch.items.map((i) => i.id);
     breaker.recordFailure(batch.partnerId);
-    await markFailed(db, ids, workerId, thrown ?? 'delivery failed', now, backoff);
+    await markFailed(db, ids, hold, thrown ?? 'delivery failed', now, backoff);
     args.report.failed += ids.length;
     args.metrics?.outcomes.inc({ ...labels, outcome: 'failed' }, ids.length);
     args.log.warn(
@@ -77,15 +79,15 @@ export async function deliverClaimedBatch(args: {
   }
   if (pending.size > 0) failedByError.set('no outcome reported for this item', [...pending]);
 
-  await markDelivered(db, delivered, workerId, now);
+  await markDelivered(db, delivered, hold, now);
   let rejected = 0;
   for (const [code, ids] of rejectedByCode) {
-    await markRejected(db, ids, workerId, code, now);
+    await markRejected(db, ids, hold, code, now);
     rejected += ids.length;
   }
   let failed = 0;
   for (const [error, ids] of failedByError) {
-    await markFailed(db, ids, workerId, error, now, backoff);
+    await markFailed(db, ids, hold, error, now, backoff);
     failed += ids.length;
   }
 

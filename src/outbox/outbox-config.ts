@@ -9,6 +9,11 @@ export const OutboxConfigSchema = Type.Object(
   {
     pollIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1_000 }),
     concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+    claimHold: Type.Union([Type.Literal('transaction'), Type.Literal('lease')], {
+      default: 'transaction',
+      description:
+        'PostgreSQL: hold a batch by row locks in an open transaction from claim to outcome (fewer writes), or by a lease written into the rows; PGlite always uses a lease',
+    }),
     leaseMs: Type.Integer({
       minimum: 5_000,
       maximum: 600_000,

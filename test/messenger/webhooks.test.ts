@@ -369,6 +369,7 @@ describe('webhook transport failures', () => {
     kind: WEBHOOK_OUTBOX_KIND,
     partnerId: WEBHOOK_PARTNER_ID,
     claimedUntil: new Date(Date.parse(T0) + 60_000),
+    hold: 'test-worker',
     items,
   });
   const transport = (overrides: { url?: string; timeoutMs?: number } = {}) =>
