@@ -12,11 +12,11 @@ export interface OutboxStatusLine {
   kind: string;
   /** Not yet acknowledged (includes failing and leased rows). */
   pending: number;
-  /** Pending and due now (waiting for a worker). */
+  /** Pending and due now (waiting for a worker; not in flight). */
   due: number;
   /** Pending with at least one failed attempt. */
   failing: number;
-  /** Leased to a worker right now. */
+  /** Being delivered right now: leased to a worker, or held by its open transaction. */
   inFlight: number;
   rejected: number;
   /** The longest-waiting due row became due at… */
@@ -42,18 +42,31 @@ export async function outboxStatus(db: Queryable, now: Date): Promise<OutboxStat
   }>(
     `SELECT partner_id, kind,
             count(*) FILTER (WHERE state = 'pending') AS pending,
-            count(*) FILTER (WHERE state = 'pending' AND next_attempt_at <= $1
+            count(*) FILTER (WHERE state = 'pending' AND next_attempt_at <= $1 AND NOT held
                              AND (claimed_until IS NULL OR claimed_until <= $1)) AS due,
             count(*) FILTER (WHERE state = 'pending' AND last_error IS NOT NULL) AS failing,
-            count(*) FILTER (WHERE state = 'pending' AND claimed_until > $1) AS in_flight,
+            count(*) FILTER (WHERE state = 'pending' AND (claimed_until > $1 OR held)) AS in_flight,
             count(*) FILTER (WHERE state = 'rejected') AS rejected,
-            min(next_attempt_at) FILTER (WHERE state = 'pending' AND next_attempt_at <= $1) AS oldest_due_at,
+            min(next_attempt_at) FILTER (WHERE state = 'pending' AND next_attempt_at <= $1
+                                         AND NOT held) AS oldest_due_at,
             min(due_by) FILTER (WHERE state = 'pending') AS earliest_due_by,
             min(next_attempt_at) FILTER (WHERE state = 'pending') AS next_attempt_at
-       FROM outbox
-      -- Two equalities, not IN: the planner can OR the two partial indexes
-      -- (pending, rejected) and skip the delivered history.
-      WHERE state = 'pending' OR state = 'rejected'
+       FROM (
+         -- A batch held by a worker's open transaction (claimDueBatchHeld)
+         -- is locked, not leased: a locked row's xmax is its locker's
+         -- transaction id, so a row whose xmax belongs to a running
+         -- transaction is being delivered. (Sessions of other database roles
+         -- show no transaction id to an unprivileged role; their batches
+         -- then count as due.)
+         SELECT o.partner_id, o.kind, o.state, o.next_attempt_at, o.claimed_until,
+                o.last_error, o.due_by,
+                o.state = 'pending' AND o.xmax IN (
+                  SELECT a.backend_xid FROM pg_stat_activity a WHERE a.backend_xid IS NOT NULL
+                ) AS held
+           FROM outbox o
+          -- Two equalities, not IN: the planner can OR the two partial indexes
+          -- (pending, rejected) and skip the delivered history.
+          WHERE o.state = 'pending' OR o.state = 'rejected') o
       GROUP BY partner_id, kind
       ORDER BY partner_id, kind`,
     [now],

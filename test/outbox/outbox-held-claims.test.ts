@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/core/logger.js';
 import type { HeldTransaction, Queryable } from '../../src/db/port.js';
+import { outboxStatus } from '../../src/outbox/outbox-ops-store.js';
 import {
   claimDueBatch,
   claimDueBatchHeld,
@@ -38,14 +39,23 @@ async function backendPid(tx: Queryable): Promise<number> {
 for (const kind of TEST_DRIVERS.filter((k) => k === 'postgres')) {
   describe(`outbox claims held in a transaction [${kind}]`, () => {
     let f: OutboxFixture;
+    let opened: HeldTransaction[];
     beforeEach(async () => {
       f = await createOutboxFixture(kind);
+      opened = [];
     });
-    afterEach(() => f.db.close());
+    afterEach(async () => {
+      // A failed assertion may leave a transaction open; closing the
+      // database would wait for its connection.
+      for (const tx of opened) await tx.rollback();
+      await f.db.close();
+    });
 
-    const open = (idleTimeoutMs = LEASE): Promise<HeldTransaction> => {
+    const open = async (idleTimeoutMs = LEASE): Promise<HeldTransaction> => {
       if (!f.db.openHeldTransaction) throw new Error('the PostgreSQL driver holds transactions');
-      return f.db.openHeldTransaction({ idleTimeoutMs });
+      const tx = await f.db.openHeldTransaction({ idleTimeoutMs });
+      opened.push(tx);
+      return tx;
     };
     const claimHeld = (tx: Queryable, workerId: string, maxItems?: number) =>
       claimDueBatchHeld(tx, {
@@ -210,6 +220,24 @@ for (const kind of TEST_DRIVERS.filter((k) => k === 'postgres')) {
           claimedUntil: null,
         });
       }
+    });
+
+    it('shows a held batch in `outbox status` as in flight, not due', async () => {
+      await f.enqueue(notices('tamtam', 5));
+      const tx = await open();
+      const batch = await claimHeld(tx, 'w1', 3);
+      const status = async () => (await outboxStatus(f.db, f.clock.now()))[0];
+      expect(await status()).toMatchObject({ pending: 5, due: 2, inFlight: 3 });
+      const ids = batch?.items.map((i) => i.id) ?? [];
+      await markDelivered(tx, ids, batch?.hold ?? 'missing', f.clock.now());
+      await tx.commit();
+      expect(await status()).toMatchObject({ pending: 2, due: 2, inFlight: 0 });
+
+      const dropped = await open();
+      await claimHeld(dropped, 'w1');
+      expect(await status()).toMatchObject({ pending: 2, due: 0, inFlight: 2 });
+      await dropped.rollback();
+      expect(await status()).toMatchObject({ pending: 2, due: 2, inFlight: 0 });
     });
 
     it('refuses an idle timeout that is not a positive number', async () => {
