@@ -123,6 +123,24 @@ for (const kind of TEST_DRIVERS.filter((k) => k === 'postgres')) {
       });
     });
 
+    it('locks only the rows it hands out, not the head rows of groups it looked at', async () => {
+      const [first] = await f.enqueue(notices('tamtam', 2));
+      f.clock.advance(1_000);
+      const [vkFirst, vkSecond] = await f.enqueue(notices('vk', 2));
+      const tx = await open();
+      const batch = await claimHeld(tx, 'w1');
+      expect(batch?.partnerId).toBe('tamtam'); // the group with the oldest due row
+      expect(batch?.items[0]?.id).toBe(first);
+      // vk's oldest row was probed while choosing: another claim still gets it.
+      const other = await claimDueBatch(f.db, {
+        workerId: 'w2',
+        leaseMs: LEASE,
+        now: f.clock.now(),
+      });
+      expect(other?.items.map((i) => i.id)).toEqual([vkFirst, vkSecond]);
+      await tx.rollback();
+    });
+
     it('never hands a row to two holders, across many transactions open at once', async () => {
       const partners = ['tamtam', 'vk', 'max', 'icq', 'dialog'];
       for (const p of partners) await f.enqueue(notices(p, 300));
