@@ -41,6 +41,7 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
   // outbox batch's HTTP delivery), and must not take it from the request
   // handlers of the shared pool. 64 is the outbox's most slots per worker.
   let heldPool: pg.Pool | undefined;
+  let closed = false;
 
   // Named prepared statements: PostgreSQL parses and plans each statement
   // once per connection instead of on every call — measured to halve the
@@ -122,6 +123,7 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
       if (!Number.isFinite(idleTimeoutMs) || idleTimeoutMs < 1) {
         throw new Error(`idleTimeoutMs must be a positive number, got ${idleTimeoutMs}`);
       }
+      if (closed) throw new Error('database closed');
       heldPool ??= newPool(64);
       const client = await heldPool.connect();
       // A checked-out client has no error listener: the server ending the
@@ -147,10 +149,16 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
         end(true);
         throw err;
       }
+      // After commit or rollback the connection is back in the pool, maybe
+      // in another caller's transaction: a late statement must not run there.
+      const open = (): pg.PoolClient => {
+        if (ended) throw new Error('held transaction already ended');
+        return client;
+      };
       return {
-        query: (sql, params) => run(client, sql, params),
+        query: async (sql, params) => run(open(), sql, params),
         exec: async (sql) => {
-          await client.query(sql);
+          await open().query(sql);
         },
         async commit() {
           if (ended) throw new Error('held transaction already ended');
@@ -177,6 +185,7 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
       };
     },
     close: async () => {
+      closed = true;
       await Promise.all([pool.end(), heldPool?.end()]);
     },
   };

@@ -138,24 +138,28 @@ export interface RetryOptions {
 
 /**
  * Makes failing (and, when asked, rejected) rows due now; a rejected row
- * becomes pending again. Leases are left alone: a row in flight is finished
- * by its worker. Delivered rows are never touched. Returns rows changed.
+ * becomes pending again. Rows in flight (leased, or held by a worker's open
+ * transaction) are left alone: their worker finishes them. Delivered rows are never touched. Returns rows changed.
  */
 export async function retryOutbox(db: Queryable, options: RetryOptions): Promise<number> {
   if (!options.ids && options.partnerId === undefined) {
     throw new Error('retryOutbox needs ids or a partnerId');
   }
   const byIds = options.ids !== undefined;
+  // Rows a worker holds by its open transaction are skipped, not waited for.
   const { rowCount } = await db.query(
     `UPDATE outbox
         SET state = 'pending', next_attempt_at = $1,
             rejection_code = NULL, rejected_at = NULL
-      WHERE ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
-        AND ($3::text IS NULL OR partner_id = $3)
-        AND ($4::text IS NULL OR kind = $4)
-        AND (claimed_until IS NULL OR claimed_until <= $1)
-        AND ((state = 'pending' AND ($5 OR last_error IS NOT NULL))
-             OR (state = 'rejected' AND $6))`,
+      WHERE id IN (
+        SELECT id FROM outbox
+         WHERE ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+           AND ($3::text IS NULL OR partner_id = $3)
+           AND ($4::text IS NULL OR kind = $4)
+           AND (claimed_until IS NULL OR claimed_until <= $1)
+           AND ((state = 'pending' AND ($5 OR last_error IS NOT NULL))
+                OR (state = 'rejected' AND $6))
+           FOR UPDATE SKIP LOCKED)`,
     [
       options.now,
       byIds ? [...(options.ids ?? [])] : null,

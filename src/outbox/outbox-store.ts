@@ -10,12 +10,14 @@ import type { ClaimedBatch, ClaimHold, NewOutboxItem } from './outbox-types.js';
  * The delivery lifecycle of outbox rows: enqueue, claim, complete.
  *
  * Concurrency: any number of workers in any number of processes may call
- * these at once. A claim is one statement that locks rows with
- * `FOR UPDATE SKIP LOCKED` and leases them, so no row is leased to two
- * workers at a time. Completions are guarded by `claimed_by`: once another
- * worker has taken over an expired lease, the old worker's late completion
- * changes nothing. A worker whose lease expired without a takeover may still
- * complete (the delivery did happen; receivers deduplicate by id, §5).
+ * these at once. A claim locks rows with `FOR UPDATE SKIP LOCKED` and either
+ * leases them in the same statement (`claimDueBatch`) or keeps them locked
+ * in the caller's open transaction (`claimDueBatchHeld`), so no row is
+ * handed to two workers at a time. Lease completions are guarded by
+ * `claimed_by`: once another worker has taken over an expired lease, the old
+ * worker's late completion changes nothing. A worker whose lease expired
+ * without a takeover may still complete (the delivery did happen; receivers
+ * deduplicate by id, §5).
  */
 
 /** PostgreSQL delivers NOTIFY on commit and drops it on rollback. */
@@ -344,13 +346,46 @@ export async function markFailed(
   if (ids.length === 0) return 0;
   const schedule = assertBackoffSchedule(options.backoffMs ?? DEFAULT_BACKOFF_MS);
   const { rowCount } = await db.query(
-    `UPDATE outbox
-        SET claimed_by = NULL, claimed_until = NULL, last_error = $5, ${COUNT_ATTEMPT},
+    `UPDATE outbox SET ${FAILED_ATTEMPT} WHERE ${HELD_BY}`,
+    // Errors may quote a response body; no number is stored in clear (R11).
+    [[...ids], ...holdParams(hold), maskPhoneNumbers(error).slice(0, 2000), now, [...schedule]],
+  );
+  return rowCount;
+}
+
+/** A failed attempt's changes; parameters as HELD_BY, then $5 error, $6 now, $7 schedule. */
+const FAILED_ATTEMPT = `claimed_by = NULL, claimed_until = NULL, last_error = $5, ${COUNT_ATTEMPT},
             next_attempt_at = $6::timestamptz
               + ($7::integer[])[GREATEST(1, LEAST(attempts + $3::integer, cardinality($7::integer[])))]
-                * interval '1 millisecond'
-      WHERE ${HELD_BY}`,
-    // Errors may quote a response body; no number is stored in clear (R11).
+                * interval '1 millisecond'`;
+
+/**
+ * A transaction hold whose transaction ended without its outcome (a
+ * database error while recording it, a failed commit, the server's idle
+ * timeout): the delivery was attempted, so the attempt is counted and the
+ * rows wait their backoff step, as `markFailed` would have done, written
+ * outside the lost transaction (call it after the rollback). Without this
+ * the rows would be due again at once and re-sent on every pass. Rows that
+ * another worker holds, has leased or has completed since are left alone.
+ * Returns rows changed.
+ */
+export async function markHeldAttemptLost(
+  db: Queryable,
+  ids: readonly string[],
+  hold: Exclude<ClaimHold, string>,
+  error: string,
+  now: Date,
+  options: { backoffMs?: readonly number[] } = {},
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const schedule = assertBackoffSchedule(options.backoffMs ?? DEFAULT_BACKOFF_MS);
+  const { rowCount } = await db.query(
+    `UPDATE outbox SET ${FAILED_ATTEMPT}
+      WHERE id IN (SELECT o.id FROM outbox o
+                    -- $2, the lease holder, is null for a transaction hold
+                    WHERE o.id = ANY($1::uuid[]) AND o.state = 'pending' AND $2::text IS NULL
+                      AND (o.claimed_until IS NULL OR o.claimed_until <= $6)
+                      FOR UPDATE SKIP LOCKED)`,
     [[...ids], ...holdParams(hold), maskPhoneNumbers(error).slice(0, 2000), now, [...schedule]],
   );
   return rowCount;

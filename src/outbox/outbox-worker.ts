@@ -5,7 +5,12 @@ import { type CircuitBreakerOptions, createCircuitBreaker } from './circuit-brea
 import { type DeliveryReport, deliverClaimedBatch } from './deliver-claimed-batch.js';
 import { type OutboxMetrics, recordOutboxBacklog } from './outbox-metrics.js';
 import { findDeadlineRisks, outboxStatus } from './outbox-ops-store.js';
-import { claimDueBatch, claimDueBatchHeld, releaseClaims } from './outbox-store.js';
+import {
+  claimDueBatch,
+  claimDueBatchHeld,
+  markHeldAttemptLost,
+  releaseClaims,
+} from './outbox-store.js';
 import type { ClaimedBatch, DeliverBatch } from './outbox-types.js';
 
 /**
@@ -169,6 +174,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const { batch, tx } = found;
     const partnerId = batch.partnerId;
     let acquired = false;
+    let attempted = false;
     try {
       acquired = !signal.aborted && breaker.tryAcquire(partnerId);
       if (!acquired) {
@@ -176,6 +182,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         else await releaseClaims(db, batch.items, options.workerId);
         return !signal.aborted;
       }
+      attempted = true;
       await deliverClaimedBatch({
         db: tx ?? db,
         clock,
@@ -190,6 +197,25 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       });
       await tx?.commit();
       return true;
+    } catch (err) {
+      if (tx && attempted && typeof batch.hold !== 'string') {
+        // The transaction is lost with the outcome it held: count the
+        // attempt outside it, so the batch waits its backoff step instead
+        // of being sent again on the next pass.
+        await tx.rollback();
+        const message = err instanceof Error ? err.message : String(err);
+        await markHeldAttemptLost(
+          db,
+          batch.items.map((i) => i.id),
+          batch.hold,
+          `outcome not recorded: ${message}`,
+          clock.now(),
+          options.backoffMs ? { backoffMs: options.backoffMs } : {},
+        ).catch((lost: unknown) =>
+          log.error({ err: lost, partnerId }, 'outbox: could not count a lost attempt'),
+        );
+      }
+      throw err;
     } finally {
       // After a commit this does nothing; after an error it gives the held
       // rows back (the delivery is then made again: receivers deduplicate).

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/core/logger.js';
 import type { HeldTransaction, Queryable } from '../../src/db/port.js';
-import { outboxStatus } from '../../src/outbox/outbox-ops-store.js';
+import { createPostgresDatabase } from '../../src/db/postgres-driver.js';
+import { outboxStatus, retryOutbox } from '../../src/outbox/outbox-ops-store.js';
 import {
   claimDueBatch,
   claimDueBatchHeld,
@@ -256,6 +257,93 @@ for (const kind of TEST_DRIVERS.filter((k) => k === 'postgres')) {
       expect(await status()).toMatchObject({ pending: 2, due: 0, inFlight: 2 });
       await dropped.rollback();
       expect(await status()).toMatchObject({ pending: 2, due: 2, inFlight: 0 });
+    });
+
+    it('counts the attempt of a batch whose outcome was lost with its transaction, and waits its backoff', async () => {
+      const ids = await f.enqueue(notices('tamtam', 3));
+      const sent: number[] = [];
+      const w = createOutboxWorker({
+        db: f.db,
+        clock: f.clock,
+        log: createSilentLogger(),
+        workerId: 'w1',
+        signal: new AbortController().signal,
+        backoffMs: [30_000],
+        deliver: async (b) => {
+          sent.push(b.items.length);
+          // The holding session dies while the request is out (a database
+          // restart, the idle timeout): the outcome cannot be recorded.
+          const { rows } = await f.db.query<{ pid: number }>(
+            `SELECT a.pid FROM pg_stat_activity a JOIN outbox o ON o.xmax = a.backend_xid
+              WHERE o.id = $1`,
+            [b.items[0]?.id],
+          );
+          const pid = Number(rows[0]?.pid);
+          await f.db.query('SELECT pg_terminate_backend($1)', [pid]);
+          await backendGone(f.db, pid);
+          return { delivered: b.items.map((i) => i.id), rejected: [] };
+        },
+      });
+      await expect(w.drain()).rejects.toThrow();
+      expect(sent).toEqual([3]);
+      for (const row of await f.rows()) {
+        expect(row).toMatchObject({
+          state: 'pending',
+          attempts: 1,
+          lastAttemptAt: at(0),
+          nextAttemptAt: at(30_000),
+          lastError: expect.stringMatching(/^outcome not recorded: /),
+        });
+      }
+      expect((await f.rows()).map((r) => r.id).sort()).toEqual([...ids].sort());
+      // Not sent again before its backoff step; sent once it has passed.
+      expect(await w.drain()).toMatchObject({ batches: 0 });
+      f.clock.advance(30_000);
+      const ok = createOutboxWorker({
+        db: f.db,
+        clock: f.clock,
+        log: createSilentLogger(),
+        workerId: 'w2',
+        signal: new AbortController().signal,
+        deliver: async (b) => ({ delivered: b.items.map((i) => i.id), rejected: [] }),
+      });
+      expect(await ok.drain()).toMatchObject({ batches: 1, delivered: 3 });
+      expect(sent).toEqual([3]);
+      expect((await f.rows()).every((r) => r.state === 'delivered' && r.attempts === 2)).toBe(true);
+    });
+
+    it('`outbox retry` skips rows a worker holds instead of waiting for them', async () => {
+      const ids = await f.enqueue(notices('tamtam', 2));
+      const first = await open();
+      const failing = await claimHeld(first, 'w1');
+      await markFailed(first, ids, failing?.hold ?? 'missing', 'HTTP 503', f.clock.now(), {
+        backoffMs: [1_000],
+      });
+      await first.commit();
+      f.clock.advance(1_000);
+      const tx = await open();
+      expect((await claimHeld(tx, 'w1'))?.items).toHaveLength(2);
+      const retry = () => retryOutbox(f.db, { partnerId: 'tamtam', now: f.clock.now() });
+      expect(await retry()).toBe(0);
+      await tx.rollback();
+      expect(await retry()).toBe(2);
+    });
+
+    it('refuses statements once the held transaction has ended', async () => {
+      const tx = await open();
+      await tx.commit();
+      await expect(tx.query('SELECT 1')).rejects.toThrow(/already ended/);
+      await expect(tx.exec('SELECT 1')).rejects.toThrow(/already ended/);
+      await expect(tx.commit()).rejects.toThrow(/already ended/);
+    });
+
+    it('opens no held transaction once the database is closed', async () => {
+      const url = process.env.DATABASE_URL ?? '';
+      const db = createPostgresDatabase({ url, schema: f.db.schema });
+      const tx = await db.openHeldTransaction?.({ idleTimeoutMs: LEASE });
+      await tx?.rollback();
+      await db.close();
+      await expect(db.openHeldTransaction?.({ idleTimeoutMs: LEASE })).rejects.toThrow(/closed/);
     });
 
     it('refuses an idle timeout that is not a positive number', async () => {
