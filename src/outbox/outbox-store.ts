@@ -343,21 +343,8 @@ export async function markFailed(
   now: Date,
   options: { backoffMs?: readonly number[] } = {},
 ): Promise<number> {
-  if (ids.length === 0) return 0;
-  const schedule = assertBackoffSchedule(options.backoffMs ?? DEFAULT_BACKOFF_MS);
-  const { rowCount } = await db.query(
-    `UPDATE outbox SET ${FAILED_ATTEMPT} WHERE ${HELD_BY}`,
-    // Errors may quote a response body; no number is stored in clear (R11).
-    [[...ids], ...holdParams(hold), maskPhoneNumbers(error).slice(0, 2000), now, [...schedule]],
-  );
-  return rowCount;
+  return recordFailedAttempt(db, HELD_BY, { ids, hold, error, now, ...options });
 }
-
-/** A failed attempt's changes; parameters as HELD_BY, then $5 error, $6 now, $7 schedule. */
-const FAILED_ATTEMPT = `claimed_by = NULL, claimed_until = NULL, last_error = $5, ${COUNT_ATTEMPT},
-            next_attempt_at = $6::timestamptz
-              + ($7::integer[])[GREATEST(1, LEAST(attempts + $3::integer, cardinality($7::integer[])))]
-                * interval '1 millisecond'`;
 
 /**
  * A transaction hold whose transaction ended without its outcome (a
@@ -377,16 +364,47 @@ export async function markHeldAttemptLost(
   now: Date,
   options: { backoffMs?: readonly number[] } = {},
 ): Promise<number> {
-  if (ids.length === 0) return 0;
-  const schedule = assertBackoffSchedule(options.backoffMs ?? DEFAULT_BACKOFF_MS);
-  const { rowCount } = await db.query(
-    `UPDATE outbox SET ${FAILED_ATTEMPT}
-      WHERE id IN (SELECT o.id FROM outbox o
-                    -- $2, the lease holder, is null for a transaction hold
+  // $2, the lease holder, is null for a transaction hold.
+  const notHeldByOthers = `id IN (SELECT o.id FROM outbox o
                     WHERE o.id = ANY($1::uuid[]) AND o.state = 'pending' AND $2::text IS NULL
                       AND (o.claimed_until IS NULL OR o.claimed_until <= $6)
-                      FOR UPDATE SKIP LOCKED)`,
-    [[...ids], ...holdParams(hold), maskPhoneNumbers(error).slice(0, 2000), now, [...schedule]],
+                      FOR UPDATE SKIP LOCKED)`;
+  return recordFailedAttempt(db, notHeldByOthers, { ids, hold, error, now, ...options });
+}
+
+/**
+ * The attempt counted, the error kept and the next attempt moved to the
+ * backoff step for the attempt count, on the rows `where` selects
+ * (parameters as HELD_BY, then $5 error, $6 now, $7 schedule).
+ */
+async function recordFailedAttempt(
+  db: Queryable,
+  where: string,
+  attempt: {
+    ids: readonly string[];
+    hold: ClaimHold;
+    error: string;
+    now: Date;
+    backoffMs?: readonly number[];
+  },
+): Promise<number> {
+  if (attempt.ids.length === 0) return 0;
+  const schedule = assertBackoffSchedule(attempt.backoffMs ?? DEFAULT_BACKOFF_MS);
+  const { rowCount } = await db.query(
+    `UPDATE outbox
+        SET claimed_by = NULL, claimed_until = NULL, last_error = $5, ${COUNT_ATTEMPT},
+            next_attempt_at = $6::timestamptz
+              + ($7::integer[])[GREATEST(1, LEAST(attempts + $3::integer, cardinality($7::integer[])))]
+                * interval '1 millisecond'
+      WHERE ${where}`,
+    [
+      [...attempt.ids],
+      ...holdParams(attempt.hold),
+      // Errors may quote a response body; no number is stored in clear (R11).
+      maskPhoneNumbers(attempt.error).slice(0, 2000),
+      attempt.now,
+      [...schedule],
+    ],
   );
   return rowCount;
 }

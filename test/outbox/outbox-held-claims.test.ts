@@ -262,27 +262,29 @@ for (const kind of TEST_DRIVERS.filter((k) => k === 'postgres')) {
     it('counts the attempt of a batch whose outcome was lost with its transaction, and waits its backoff', async () => {
       const ids = await f.enqueue(notices('tamtam', 3));
       const sent: number[] = [];
-      const w = createOutboxWorker({
-        db: f.db,
-        clock: f.clock,
-        log: createSilentLogger(),
-        workerId: 'w1',
-        signal: new AbortController().signal,
-        backoffMs: [30_000],
-        deliver: async (b) => {
-          sent.push(b.items.length);
-          // The holding session dies while the request is out (a database
-          // restart, the idle timeout): the outcome cannot be recorded.
-          const { rows } = await f.db.query<{ pid: number }>(
-            `SELECT a.pid FROM pg_stat_activity a JOIN outbox o ON o.xmax = a.backend_xid
+      const worker = (workerId: string, deliver: OutboxWorkerOptions['deliver']) =>
+        createOutboxWorker({
+          db: f.db,
+          clock: f.clock,
+          log: createSilentLogger(),
+          workerId,
+          signal: new AbortController().signal,
+          backoffMs: [30_000],
+          deliver,
+        });
+      const w = worker('w1', async (b) => {
+        sent.push(b.items.length);
+        // The holding session dies while the request is out (a database
+        // restart, the idle timeout): the outcome cannot be recorded.
+        const { rows } = await f.db.query<{ pid: number }>(
+          `SELECT a.pid FROM pg_stat_activity a JOIN outbox o ON o.xmax = a.backend_xid
               WHERE o.id = $1`,
-            [b.items[0]?.id],
-          );
-          const pid = Number(rows[0]?.pid);
-          await f.db.query('SELECT pg_terminate_backend($1)', [pid]);
-          await backendGone(f.db, pid);
-          return { delivered: b.items.map((i) => i.id), rejected: [] };
-        },
+          [b.items[0]?.id],
+        );
+        const pid = Number(rows[0]?.pid);
+        await f.db.query('SELECT pg_terminate_backend($1)', [pid]);
+        await backendGone(f.db, pid);
+        return { delivered: b.items.map((i) => i.id), rejected: [] };
       });
       await expect(w.drain()).rejects.toThrow();
       expect(sent).toEqual([3]);
@@ -299,14 +301,7 @@ for (const kind of TEST_DRIVERS.filter((k) => k === 'postgres')) {
       // Not sent again before its backoff step; sent once it has passed.
       expect(await w.drain()).toMatchObject({ batches: 0 });
       f.clock.advance(30_000);
-      const ok = createOutboxWorker({
-        db: f.db,
-        clock: f.clock,
-        log: createSilentLogger(),
-        workerId: 'w2',
-        signal: new AbortController().signal,
-        deliver: async (b) => ({ delivered: b.items.map((i) => i.id), rejected: [] }),
-      });
+      const ok = worker('w2', async (b) => ({ delivered: b.items.map((i) => i.id), rejected: [] }));
       expect(await ok.drain()).toMatchObject({ batches: 1, delivered: 3 });
       expect(sent).toEqual([3]);
       expect((await f.rows()).every((r) => r.state === 'delivered' && r.attempts === 2)).toBe(true);
