@@ -18,7 +18,8 @@ export const OutboxConfigSchema = Type.Object(
       minimum: 5_000,
       maximum: 600_000,
       default: 60_000,
-      description: 'a dead worker’s claims are delivered by another after this',
+      description:
+        'a delivery is given up after this; a dead worker’s leased claims are delivered by another after it (claims held in a transaction: at once)',
     }),
     maxBatchItems: Type.Integer({ minimum: 1, maximum: 1_000, default: 1_000 }),
     backoffMs: Type.Array(Type.Integer({ minimum: 1, maximum: 6 * 3_600_000 }), {
