@@ -233,8 +233,9 @@ export async function claimDueBatch(
 /**
  * The same choice of rows as `claimDueBatch`, held by the row locks of the
  * caller's open transaction (`tx`, from Database.openHeldTransaction) instead
- * of a lease: the rows are not written at all until the outcome is recorded
- * in that same transaction, which then commits. Other claims skip locked
+ * of a lease: no new row version is written (only the locks) until the
+ * outcome is recorded in that same transaction, which then commits. Other
+ * claims skip locked
  * rows, so no row is handed to two workers; if the worker dies its
  * connection closes and PostgreSQL rolls back at once, and a hung worker's
  * transaction is ended by the server's idle timeout.

@@ -162,8 +162,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     // Fairness: prefer a partner no other slot is sending to, so a slow
     // partner's backlog does not hold every slot; take a busy partner when
     // no other is due, so a single big backlog still uses all slots. The
-    // slots of one worker claim one at a time (a claim is one short
-    // statement), so each sees the partners the others just took.
+    // slots of one worker claim one at a time (a claim is a few short
+    // statements at most), so each sees the partners the others just took.
     const claimed = claimTurn.then(claimNext);
     claimTurn = claimed.then(
       () => undefined,
@@ -217,8 +217,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       }
       throw err;
     } finally {
-      // After a commit this does nothing; after an error it gives the held
-      // rows back (the delivery is then made again: receivers deduplicate).
+      // A safety net: every path above has ended a held transaction already
+      // (committed, or rolled back on refusal or error); this then does nothing.
       await tx?.rollback();
       // A half-open trial that ended in a database error must not block the partner.
       if (acquired) breaker.release(partnerId);
@@ -237,7 +237,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       try {
         if (await processOneBatch(report)) continue;
       } catch (err) {
-        // Database trouble: the lease protects the items; try again later.
+        // Database trouble: the lease (or the rolled-back hold) keeps the
+        // items pending; try again later.
         log.error({ err }, 'outbox: delivery loop error');
         await sleep(pollIntervalMs);
         continue;
