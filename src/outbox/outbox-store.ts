@@ -235,10 +235,9 @@ export async function claimDueBatch(
  * caller's open transaction (`tx`, from Database.openHeldTransaction) instead
  * of a lease: no new row version is written (only the locks) until the
  * outcome is recorded in that same transaction, which then commits. Other
- * claims skip locked
- * rows, so no row is handed to two workers; if the worker dies its
- * connection closes and PostgreSQL rolls back at once, and a hung worker's
- * transaction is ended by the server's idle timeout.
+ * claims skip locked rows, so no row is handed to two workers; if the
+ * worker dies its connection closes and PostgreSQL rolls back at once, and
+ * a hung worker's transaction is ended by the server's idle timeout.
  *
  * Why: a lease is a row update (a new row version and an entry in every
  * index of the outbox), and the completion is another. Holding the claim in
