@@ -106,7 +106,6 @@ interface ClaimedDbRow {
   created_at: Date;
   due_by: Date | null;
   was_due_at: Date;
-  claimed_until: Date;
 }
 
 /**
@@ -160,10 +159,11 @@ const chooseParams = (options: ClaimOptions): unknown[] => [
   [...(options.avoidPartners ?? [])],
 ];
 
+/** Either claim's rows as a batch; the delivery must be over at the lease end. */
 function toClaimedBatch(
   rows: ClaimedDbRow[],
   hold: ClaimHold,
-  claimedUntil: (first: ClaimedDbRow) => Date,
+  options: ClaimOptions,
 ): ClaimedBatch | null {
   const first = rows[0];
   if (!first) return null;
@@ -171,7 +171,7 @@ function toClaimedBatch(
   return {
     kind: first.kind,
     partnerId: first.partner_id,
-    claimedUntil: claimedUntil(first),
+    claimedUntil: new Date(options.now.getTime() + Math.round(options.leaseMs)),
     hold,
     items: rows.map((r) => ({
       id: r.id,
@@ -219,7 +219,7 @@ export async function claimDueBatch(
       WHERE outbox.id = batch.id
      RETURNING outbox.id::text AS id, outbox.kind, outbox.partner_id, outbox.dedupe_key,
                outbox.payload, outbox.attempts, outbox.created_at, outbox.due_by,
-               batch.next_attempt_at AS was_due_at, outbox.claimed_until`,
+               batch.next_attempt_at AS was_due_at`,
     [
       ...chooseParams(options),
       options.maxItems ?? 1000,
@@ -227,7 +227,7 @@ export async function claimDueBatch(
       Math.round(options.leaseMs),
     ],
   );
-  return toClaimedBatch(rows, options.workerId, (first) => first.claimed_until);
+  return toClaimedBatch(rows, options.workerId, options);
 }
 
 /**
@@ -277,9 +277,8 @@ export async function claimDueBatchHeld(
       [options.now, options.maxItems ?? 1000, head.partner_id, head.kind],
     );
     if (rows.length > 0) {
-      const claimedUntil = new Date(options.now.getTime() + Math.round(options.leaseMs));
       const hold = { workerId: options.workerId, heldSince: options.now };
-      return toClaimedBatch(rows, hold, () => claimedUntil);
+      return toClaimedBatch(rows, hold, options);
     }
   }
   return null;
