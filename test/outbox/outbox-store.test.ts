@@ -61,7 +61,10 @@ describeEachDriver('outbox store', (kind) => {
   it('claims, delivers and keeps the delivered row as history', async () => {
     const [id] = await f.enqueue([notice('tamtam', 1)]);
     const batch = await claim('w1');
-    expect(batch).toMatchObject({ kind: 'notice', partnerId: 'tamtam' });
+    expect(batch).toMatchObject({ kind: 'notice', partnerId: 'tamtam', hold: 'w1' });
+    // The batch's lease end is the one written into the row.
+    expect(batch?.claimedUntil).toEqual((await f.row(id!)).claimedUntil);
+    expect(batch?.claimedUntil?.toISOString()).toBe('2026-11-28T09:01:00.000Z');
     expect(batch?.items).toEqual([
       expect.objectContaining({
         id,
