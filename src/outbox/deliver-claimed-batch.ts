@@ -13,12 +13,21 @@ export interface DeliveryReport {
   failed: number;
 }
 
+/** Counts a batch's outcome in the report and the metrics; run once it is committed. */
+export type CountOutcome = () => void;
+
 /**
  * Hands one claimed batch to the transport and records each item's outcome
- * under the worker's lease. A transport that throws fails the whole batch;
+ * under the batch's hold. A transport that throws fails the whole batch;
  * items it does not mention count as failed (at least once, never dropped).
  * The batch counts as a partner failure for the circuit breaker when nothing
  * in it got an answer (thrown, or every item failed).
+ *
+ * Returns the counting of the outcome, for the caller to run after the
+ * outcome is committed: under a transaction hold a failed commit sends the
+ * batch again, and counted before it, its items would be counted twice. The
+ * breaker is told at once: it tracks what the partner answered, which stays
+ * true whether or not the commit succeeds.
  */
 export async function deliverClaimedBatch(args: {
   db: Queryable;
@@ -31,7 +40,7 @@ export async function deliverClaimedBatch(args: {
   breaker: CircuitBreaker;
   metrics?: OutboxMetrics | undefined;
   report: DeliveryReport;
-}): Promise<void> {
+}): Promise<CountOutcome> {
   // The outcome is recorded under the batch's hold: on `db` for a lease; for
   // a transaction hold `db` is that transaction, and the caller commits.
   const { db, batch, breaker } = args;
@@ -50,19 +59,20 @@ export async function deliverClaimedBatch(args: {
   }
   const now = args.clock.now();
   const backoff = args.backoffMs ? { backoffMs: args.backoffMs } : {};
-  args.report.batches++;
 
   if (!outcome) {
     const ids = batch.items.map((i) => i.id);
     breaker.recordFailure(batch.partnerId);
-    await markFailed(db, ids, hold, thrown ?? 'delivery failed', now, backoff);
-    args.report.failed += ids.length;
-    args.metrics?.outcomes.inc({ ...labels, outcome: 'failed' }, ids.length);
     args.log.warn(
       { partnerId: batch.partnerId, kind: batch.kind, items: ids.length, error: thrown },
       'outbox: batch delivery failed',
     );
-    return;
+    await markFailed(db, ids, hold, thrown ?? 'delivery failed', now, backoff);
+    return () => {
+      args.report.batches++;
+      args.report.failed += ids.length;
+      args.metrics?.outcomes.inc({ ...labels, outcome: 'failed' }, ids.length);
+    };
   }
 
   // Only ids of this batch count; the first outcome named for an id wins.
@@ -93,24 +103,6 @@ export async function deliverClaimedBatch(args: {
 
   if (delivered.length + rejected === 0 && failed > 0) breaker.recordFailure(batch.partnerId);
   else breaker.recordSuccess(batch.partnerId);
-
-  args.report.delivered += delivered.length;
-  args.report.rejected += rejected;
-  args.report.failed += failed;
-  if (args.metrics) {
-    args.metrics.outcomes.inc({ ...labels, outcome: 'delivered' }, delivered.length);
-    args.metrics.outcomes.inc({ ...labels, outcome: 'rejected' }, rejected);
-    args.metrics.outcomes.inc({ ...labels, outcome: 'failed' }, failed);
-    const acknowledged = new Set(delivered);
-    for (const item of batch.items) {
-      if (!acknowledged.has(item.id)) continue;
-      args.metrics.deliverySeconds.observe(
-        labels,
-        (now.getTime() - item.createdAt.getTime()) / 1000,
-      );
-      if (item.dueBy && now > item.dueBy) args.metrics.deadlineMisses.inc(labels);
-    }
-  }
   if (rejected + failed > 0) {
     args.log.warn(
       {
@@ -123,4 +115,24 @@ export async function deliverClaimedBatch(args: {
       'outbox: batch partly refused or failed',
     );
   }
+
+  return () => {
+    args.report.batches++;
+    args.report.delivered += delivered.length;
+    args.report.rejected += rejected;
+    args.report.failed += failed;
+    if (!args.metrics) return;
+    args.metrics.outcomes.inc({ ...labels, outcome: 'delivered' }, delivered.length);
+    args.metrics.outcomes.inc({ ...labels, outcome: 'rejected' }, rejected);
+    args.metrics.outcomes.inc({ ...labels, outcome: 'failed' }, failed);
+    const acknowledged = new Set(delivered);
+    for (const item of batch.items) {
+      if (!acknowledged.has(item.id)) continue;
+      args.metrics.deliverySeconds.observe(
+        labels,
+        (now.getTime() - item.createdAt.getTime()) / 1000,
+      );
+      if (item.dueBy && now > item.dueBy) args.metrics.deadlineMisses.inc(labels);
+    }
+  };
 }

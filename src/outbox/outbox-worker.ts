@@ -183,7 +183,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         return !signal.aborted;
       }
       attempted = true;
-      await deliverClaimedBatch({
+      const countOutcome = await deliverClaimedBatch({
         db: tx ?? db,
         clock,
         log,
@@ -196,6 +196,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         report,
       });
       await tx?.commit();
+      countOutcome();
       return true;
     } catch (err) {
       if (tx && attempted && typeof batch.hold !== 'string') {

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/core/logger.js';
 import type { HeldTransaction, Queryable } from '../../src/db/port.js';
 import { createPostgresDatabase } from '../../src/db/postgres-driver.js';
+import { createOutboxMetrics } from '../../src/outbox/outbox-metrics.js';
 import { outboxStatus, retryOutbox } from '../../src/outbox/outbox-ops-store.js';
 import {
   claimDueBatch,
@@ -305,6 +307,48 @@ for (const kind of TEST_DRIVERS.filter((k) => k === 'postgres')) {
       expect(await ok.drain()).toMatchObject({ batches: 1, delivered: 3 });
       expect(sent).toEqual([3]);
       expect((await f.rows()).every((r) => r.state === 'delivered' && r.attempts === 2)).toBe(true);
+    });
+
+    it('counts a batch in the report and the metrics only once its outcome is committed', async () => {
+      await f.enqueue(notices('tamtam', 3));
+      // A commit refused after every outcome statement succeeded: a deferred
+      // trigger fails it while `refuse_commits` holds a row.
+      await f.db.query(`CREATE TABLE refuse_commits (why text)`);
+      await f.db.query(`INSERT INTO refuse_commits VALUES ('test')`);
+      await f.db.query(`CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM refuse_commits) THEN RAISE EXCEPTION 'commit refused by the test'; END IF;
+          RETURN NULL;
+        END $$`);
+      await f.db.query(`CREATE CONSTRAINT TRIGGER refuse_delivered_commit AFTER UPDATE ON outbox
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.state = 'delivered')
+        EXECUTE FUNCTION refuse_commit()`);
+      const registry = new Registry();
+      const metrics = createOutboxMetrics(registry);
+      const delivered = async (): Promise<number> => {
+        const metric = await registry.getSingleMetric('idbridge_outbox_deliveries_total')?.get();
+        return (metric?.values ?? [])
+          .filter((v) => v.labels.outcome === 'delivered')
+          .reduce((sum, v) => sum + v.value, 0);
+      };
+      const w = createOutboxWorker({
+        db: f.db,
+        clock: f.clock,
+        log: createSilentLogger(),
+        workerId: 'w1',
+        signal: new AbortController().signal,
+        backoffMs: [30_000],
+        metrics,
+        deliver: async (b) => ({ delivered: b.items.map((i) => i.id), rejected: [] }),
+      });
+      await expect(w.drain()).rejects.toThrow(/commit refused by the test/);
+      expect(await delivered()).toBe(0);
+      expect((await f.rows()).every((r) => r.state === 'pending' && r.attempts === 1)).toBe(true);
+
+      await f.db.query('DELETE FROM refuse_commits');
+      f.clock.advance(30_000);
+      expect(await w.drain()).toEqual({ batches: 1, delivered: 3, rejected: 0, failed: 0 });
+      expect(await delivered()).toBe(3);
     });
 
     it('`outbox retry` skips rows a worker holds instead of waiting for them', async () => {
