@@ -44,6 +44,8 @@ const run: Benchmark = async (ctx) => {
   const concurrency = intArg(ctx.args, '--concurrency') ?? 64;
   const poolSize = intArg(ctx.args, '--pool') ?? 10;
   const rounds = intArg(ctx.args, '--rounds') ?? 2;
+  // operator.identificationGroups.maxSize for the node; 1 decides every request alone.
+  const groupSize = intArg(ctx.args, '--group-size');
   // Profiles of the measured HTTP rounds only: node process and client process.
   const profileDir = stringArg(ctx.args, '--cpu-prof-dir');
   const needed = 2 * (warmup + requests);
@@ -69,7 +71,12 @@ const run: Benchmark = async (ctx) => {
     );
     const loadSeconds = (performance.now() - t0) / 1000;
 
-    const operator = await startBenchOperatorNode({ url, schema: bench.schema, poolSize });
+    const operator = await startBenchOperatorNode({
+      url,
+      schema: bench.schema,
+      poolSize,
+      groupSize,
+    });
     stopNode = operator.stop;
     const target = {
       partnerUrl: operator.partnerUrl,
@@ -146,6 +153,7 @@ const run: Benchmark = async (ctx) => {
     const basePerSecond = baseline.perSecond();
     const httpCpu = http.cpuPer(1);
     const baseCpu = baseline.cpuPer(1);
+    const grouping = operator.node.identificationStats();
     return {
       figures: [
         {
@@ -202,6 +210,16 @@ const run: Benchmark = async (ctx) => {
           value: baseCpu.machineBusyPercent,
           label: 'machine CPU busy during baseline (%)',
         },
+        {
+          key: 'groupedPercent',
+          value: round((100 * grouping.grouped) / Math.max(1, grouping.grouped + grouping.alone), 1),
+          label: 'requests decided in groups (%)',
+        },
+        {
+          key: 'meanGroupSize',
+          value: round(grouping.grouped / Math.max(1, grouping.groups), 1),
+          label: 'mean group size (requests)',
+        },
         { key: 'rssMb', value: round(peakRss, 0), label: 'node process peak RSS (MiB)' },
         {
           key: 'failures',
@@ -218,6 +236,8 @@ const run: Benchmark = async (ctx) => {
         concurrency,
         poolSize,
         rounds,
+        groupSize: groupSize ?? 'config default',
+        grouping,
         resultsHttp: http.results,
         resultsBaseline: baseline.results,
         baselineStatements: describeStatements(statementMs),

@@ -60,6 +60,8 @@ export async function startBenchOperatorNode(options: {
   url: string;
   schema: string;
   poolSize: number;
+  /** operator.identificationGroups.maxSize; the config default when absent. */
+  groupSize?: number | undefined;
 }): Promise<BenchOperatorNode> {
   const operatorKey = generateSigningKeyPair(`${OPERATOR_ID}-key-1`);
   const messengerKey = generateSigningKeyPair(`${MESSENGER_ID}-key-1`);
@@ -96,6 +98,7 @@ export async function startBenchOperatorNode(options: {
     overrides: {
       log: { level: 'silent' },
       database: { url: options.url, schema: options.schema, poolSize: options.poolSize },
+      ...(options.groupSize ? { operator: { identificationGroups: { maxSize: options.groupSize } } } : {}),
     },
   });
   const db = createPostgresDatabase({

@@ -147,6 +147,25 @@ export const OperatorConfigSchema = Type.Object(
       },
       Strict,
     ),
+    identificationGroups: Type.Object(
+      {
+        maxSize: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 64,
+          description:
+            'single identifications decided together in one transaction when they queue up; 1: each alone',
+        }),
+        inFlight: Type.Integer({
+          minimum: 1,
+          maximum: 200,
+          default: 4,
+          description:
+            'transactions deciding single identifications at once (keep below database.poolSize)',
+        }),
+      },
+      Strict,
+    ),
     nats: NatsConsumerConfigSchema,
   },
   Strict,

@@ -17,6 +17,7 @@ import { createReplayStore } from '../protocol/replay/replay-store.js';
 import { MAX_BODY_BYTES } from '../protocol/schemas/index.js';
 import { registerOperatorInternalRoutes } from './http/internal-routes.js';
 import { registerOperatorPartnerRoutes } from './http/partner-routes.js';
+import { createIdentify, type IdentifyStats } from './identification/identify-requests.js';
 import {
   type BssChecker,
   checkPendingIdentifications,
@@ -53,6 +54,8 @@ export interface OperatorNode {
   applyEvents(events: SubscriberEvent[]): Promise<SubscriberEventResult[]>;
   /** One pass of the slow path: BSS checks, then the 20-minute sweeper. */
   runSlowPath(): Promise<{ checked: number; swept: number }>;
+  /** How single identifications were decided: in groups or alone (identify-requests.ts). */
+  identificationStats(): IdentifyStats;
   /** Starts background work (listeners are the caller's: see `listenOperatorNode`). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -102,6 +105,18 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
       }
     },
   };
+  const identify = createIdentify({
+    db,
+    clock,
+    log,
+    deps: {
+      ids,
+      hashNumber: credentials.hashNumber,
+      slowPathEnabled: config.operator.slowPath.enabled,
+    },
+    maxGroupSize: config.operator.identificationGroups.maxSize,
+    maxInFlight: config.operator.identificationGroups.inFlight,
+  });
   let started = false;
   const runSlowPath = async () => {
     const checked = await checkPendingIdentifications(slowPathDeps);
@@ -138,6 +153,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
       directory: credentials.directory,
       slowPathEnabled: config.operator.slowPath.enabled,
       metrics,
+      identify,
       // Look at once rather than at the next poll — only once background work
       // runs; before start() (tests, one-shot tools) the caller drives it.
       onPending: () => {
@@ -202,6 +218,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
     registry,
     runSlowPath,
     applyEvents,
+    identificationStats: () => identify.stats(),
     async start() {
       started = true;
       await runtime.start();

@@ -17,8 +17,8 @@ import {
   Uuid,
 } from '../../protocol/schemas/index.js';
 import { decideBatch } from '../identification/decide-batch.js';
-import { decideIdentification } from '../identification/decide-identification.js';
 import { findIdentificationRequest } from '../identification/identification-request-store.js';
+import type { Identify } from '../identification/identify-requests.js';
 import type { OperatorMetrics } from '../operator-metrics.js';
 import { closeEntryByCode } from '../register/register-store.js';
 
@@ -30,6 +30,8 @@ export interface OperatorPartnerRouteDeps {
   directory: DirectoryIndex;
   slowPathEnabled: boolean;
   metrics: OperatorMetrics;
+  /** Decides single identifications (identify-requests.ts: grouped when they queue up). */
+  identify: Identify;
   /** Called after a request went pending, so the slow path looks at once. */
   onPending: () => void;
 }
@@ -61,29 +63,12 @@ export function registerOperatorPartnerRoutes(
     async (request, reply) => {
       const messengerId = messengerOf(request);
       const body = request.body as IdentificationRequest;
-      const receivedAt = deps.clock.now();
-      const outcome = await runIdempotent(
-        deps.db,
-        {
-          callerId: messengerId,
-          key: body.requestId,
-          requestHash: hashRequestBody(request.rawBody ?? ''),
-        },
-        deps.clock,
-        async (tx, answerWrite, claim) => {
-          // The key is claimed in the decision's first statement and the
-          // answer stored in its last.
-          const decision = await decideIdentification(tx, deps, {
-            messengerId,
-            request: body,
-            receivedAt,
-            answerWrite,
-            claim,
-          });
-          return { statusCode: decision.statusCode, body: decision.answer, answerWritten: true };
-        },
-        { handlerClaims: true },
-      );
+      const outcome = await deps.identify({
+        messengerId,
+        request: body,
+        requestHash: hashRequestBody(request.rawBody ?? ''),
+        receivedAt: deps.clock.now(),
+      });
       if (!outcome.replayed) {
         const result = (outcome.body as IdentificationAnswer).result;
         deps.metrics.identifications.inc({ messenger: messengerId, result });

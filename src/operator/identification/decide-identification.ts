@@ -21,7 +21,7 @@ import {
 } from '../register/register-store.js';
 import type { SubscriberContract } from '../subscribers/subscriber-contract-store.js';
 import { msisdnToKey } from '../subscribers/subscriber-msisdn.js';
-import { readDecisionFacts } from './decision-facts.js';
+import { type DecisionFacts, readDecisionFacts } from './decision-facts.js';
 import { identificationRequestWrite } from './identification-request-store.js';
 
 /** R3: the operator answers within 20 minutes of receipt. */
@@ -79,12 +79,10 @@ export async function decideIdentification(
   );
   // A request whose key is already claimed stops here (runIdempotent answers it).
   input.claim?.check({ [input.claim.write.name]: facts.claimCount ?? 0 });
-  const { contract } = facts;
-  if (!contract?.hasSubscriberData) {
-    // R4: no valid contract with subscriber data. NOT_SERVED tells the
-    // messenger its routing is stale (protocol.md §2).
-    const reason =
-      contract || facts.served ? ('NO_SUBSCRIBER_DATA' as const) : ('NOT_SERVED' as const);
+  const plan = planDecision(facts, deps.slowPathEnabled);
+  const decision = decisionAnswer(plan, request.requestId, receivedAt);
+
+  if (plan.kind === 'not_confirmed') {
     return writeDecision(
       tx,
       base,
@@ -93,26 +91,17 @@ export async function decideIdentification(
           state: 'not_confirmed',
           at: receivedAt,
           decidedBy: 'fast',
-          reason,
+          reason: plan.reason,
         }),
       ],
-      { result: 'not_confirmed', reason },
-      {
-        statusCode: 200,
-        answer: {
-          requestId: request.requestId,
-          result: 'not_confirmed',
-          reason,
-          decidedAt: receivedAt.toISOString(),
-        },
-      },
+      { result: 'not_confirmed', reason: plan.reason },
+      decision,
       input.answerWrite,
     );
   }
 
-  const entryWithCode = checkCodeFree(facts.entryWithCode, contract);
-
-  if (contract.needsBssCheck && deps.slowPathEnabled) {
+  const { contract } = plan;
+  if (plan.kind === 'pending') {
     return writeDecision(
       tx,
       base,
@@ -132,14 +121,7 @@ export async function decideIdentification(
         },
       ],
       { result: 'pending' },
-      {
-        statusCode: 202,
-        answer: {
-          requestId: request.requestId,
-          result: 'pending',
-          answerBy: base.answerBy.toISOString(),
-        },
-      },
+      decision,
       input.answerWrite,
     );
   }
@@ -148,8 +130,8 @@ export async function decideIdentification(
   // this contract's open entry (the same registration asked again) stands.
   const writes: WritePart[] = [];
   let entryId: string;
-  if (entryWithCode && entryWithCode.closedAt === null) {
-    entryId = entryWithCode.entryId;
+  if (plan.openEntryId !== null) {
+    entryId = plan.openEntryId;
   } else {
     entryId = deps.ids();
     const entry = {
@@ -163,7 +145,7 @@ export async function decideIdentification(
     };
     // A new code replaces the open one: closed first, in its own statement,
     // or the unique index of open entries would still see it open.
-    if (facts.openCode !== null) await closeReplacedEntry(tx, entry);
+    if (plan.replaces) await closeReplacedEntry(tx, entry);
     writes.push(registerEntryWrite(entry));
   }
   writes.push(
@@ -179,16 +161,74 @@ export async function decideIdentification(
     base,
     writes,
     { result: 'confirmed', entryId },
-    {
-      statusCode: 200,
-      answer: {
-        requestId: request.requestId,
-        result: 'confirmed',
-        confirmedAt: receivedAt.toISOString(),
-      },
-    },
+    decision,
     input.answerWrite,
   );
+}
+
+/** What a decision does, from its facts alone (decideIdentification, decide-identification-group.ts). */
+export type DecisionPlan =
+  /** R4: no valid contract with subscriber data. */
+  | { kind: 'not_confirmed'; reason: 'NO_SUBSCRIBER_DATA' | 'NOT_SERVED' }
+  /** The slow path decides later (202). */
+  | { kind: 'pending'; contract: SubscriberContract }
+  | {
+      kind: 'confirmed';
+      contract: SubscriberContract;
+      /** The open entry the code already names on this contract (asked again): it stands. */
+      openEntryId: string | null;
+      /** A new entry replaces this contract's open entry under another code. */
+      replaces: boolean;
+    };
+
+/**
+ * Decides from the facts (R4, R5, I3). Throws CONFLICT when the code is
+ * already registered for another subscriber or was used before.
+ */
+export function planDecision(facts: DecisionFacts, slowPathEnabled: boolean): DecisionPlan {
+  const { contract } = facts;
+  if (!contract?.hasSubscriberData) {
+    // NOT_SERVED tells the messenger its routing is stale (protocol.md §2).
+    return {
+      kind: 'not_confirmed',
+      reason: contract || facts.served ? 'NO_SUBSCRIBER_DATA' : 'NOT_SERVED',
+    };
+  }
+  const entryWithCode = checkCodeFree(facts.entryWithCode, contract);
+  if (contract.needsBssCheck && slowPathEnabled) return { kind: 'pending', contract };
+  if (entryWithCode && entryWithCode.closedAt === null) {
+    return { kind: 'confirmed', contract, openEntryId: entryWithCode.entryId, replaces: false };
+  }
+  return { kind: 'confirmed', contract, openEntryId: null, replaces: facts.openCode !== null };
+}
+
+/** The answer to the messenger for a plan (protocol.md §2). */
+export function decisionAnswer(plan: DecisionPlan, requestId: string, receivedAt: Date): Decision {
+  if (plan.kind === 'not_confirmed') {
+    return {
+      statusCode: 200,
+      answer: {
+        requestId,
+        result: 'not_confirmed',
+        reason: plan.reason,
+        decidedAt: receivedAt.toISOString(),
+      },
+    };
+  }
+  if (plan.kind === 'pending') {
+    return {
+      statusCode: 202,
+      answer: {
+        requestId,
+        result: 'pending',
+        answerBy: new Date(receivedAt.getTime() + ANSWER_WINDOW_MS).toISOString(),
+      },
+    };
+  }
+  return {
+    statusCode: 200,
+    answer: { requestId, result: 'confirmed', confirmedAt: receivedAt.toISOString() },
+  };
 }
 
 /**

@@ -56,23 +56,46 @@ function unprefixed<T>(row: Record<string, unknown>, prefix: string): T {
   return out as T;
 }
 
-const FACTS_COLUMNS = `${prefixed(CONTRACT_COLUMNS, 'latest', CONTRACT_PREFIX)},
-            ${contractValidSql('latest', '$2')} AS latest_valid,
+/** The columns a decision reads (toDecisionFacts), over factsJoins; `at` is the request time as SQL. */
+export function factsColumns(at: string): string {
+  return `${prefixed(CONTRACT_COLUMNS, 'latest', CONTRACT_PREFIX)},
+            ${contractValidSql('latest', at)} AS latest_valid,
             ${prefixed(REGISTER_ENTRY_COLUMNS, 'by_code', ENTRY_PREFIX)},
             open_entry.code AS open_code`;
+}
+const FACTS_COLUMNS = factsColumns('$2');
 const FACTS_PARAMS = 4;
-// Built once: the text is the same for every decision (and so is its prepared statement).
-const FACTS_FROM = `
-       FROM (SELECT 1) one
-       LEFT JOIN LATERAL (${latestContractSql('$1::bigint', '$2', 'share')}) latest ON true
+
+/** Where a decision's inputs come from: SQL expressions for the number key, time, messenger and code. */
+export interface FactsSource {
+  msisdn: string;
+  at: string;
+  messengerId: string;
+  code: string;
+}
+
+/**
+ * The lateral joins that read a decision's facts (see readDecisionFacts),
+ * for inputs given as SQL expressions: parameters for one decision, columns
+ * of an unnest for a group (decide-identification-group.ts). Select
+ * factsColumns over them.
+ */
+export function factsJoins(source: FactsSource): string {
+  return `
+       LEFT JOIN LATERAL (${latestContractSql(source.msisdn, source.at, 'share')}) latest ON true
        LEFT JOIN LATERAL (
          SELECT ${REGISTER_ENTRY_COLUMNS} FROM register_entries
-          WHERE messenger_id = $3 AND code = $4 LIMIT 1) by_code ON true
+          WHERE messenger_id = ${source.messengerId} AND code = ${source.code} LIMIT 1) by_code ON true
        LEFT JOIN LATERAL (
          SELECT code FROM register_entries r
           WHERE r.msisdn = latest.msisdn AND r.contract_id = latest.contract_id
-            AND r.messenger_id = $3 AND r.closed_at IS NULL LIMIT 1) open_entry
-         ON ${contractValidSql('latest', '$2')}`;
+            AND r.messenger_id = ${source.messengerId} AND r.closed_at IS NULL LIMIT 1) open_entry
+         ON ${contractValidSql('latest', source.at)}`;
+}
+
+// Built once: the text is the same for every decision (and so is its prepared statement).
+const FACTS_FROM = `
+       FROM (SELECT 1) one${factsJoins({ msisdn: '$1::bigint', at: '$2', messengerId: '$3', code: '$4' })}`;
 const FACTS_SQL = `SELECT ${FACTS_COLUMNS}${FACTS_FROM}`;
 /** The statement with a counted write before it, by the write's SQL (one text per kind of write). */
 const withWriteSql = new Map<string, string>();
@@ -125,6 +148,14 @@ export async function readDecisionFacts(
     : await tx.query<Record<string, unknown>>(FACTS_SQL, params);
   const row = rows[0];
   if (!row) throw new Error('decision facts: the query returned no row');
+  return {
+    ...toDecisionFacts(row),
+    ...(claim ? { claimCount: Number(row.claim_count) } : {}),
+  };
+}
+
+/** A row of FACTS_COLUMNS as the facts of a decision. */
+export function toDecisionFacts(row: Record<string, unknown>): DecisionFacts {
   const latest =
     row[`${CONTRACT_PREFIX}msisdn`] === null
       ? null
@@ -138,6 +169,5 @@ export async function readDecisionFacts(
         ? null
         : toEntry(unprefixed<EntryRow>(row, ENTRY_PREFIX)),
     openCode: (row.open_code as string | null) ?? null,
-    ...(claim ? { claimCount: Number(row.claim_count) } : {}),
   };
 }
