@@ -25,7 +25,7 @@ import {
   sweepOverdueIdentifications,
 } from './identification/slow-path.js';
 import { type ContractChange, writeContractNotices } from './notices/write-contract-notices.js';
-import { createOperatorMetrics } from './operator-metrics.js';
+import { createOperatorMetrics, registerIdentifyMetrics } from './operator-metrics.js';
 import { createOperatorOutboxTransport } from './operator-outbox-transport.js';
 import { applySubscriberEvents } from './subscribers/apply-subscriber-events.js';
 import type { SubscriberEventResult } from './subscribers/subscriber-event-result.js';
@@ -117,6 +117,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
     maxGroupSize: config.operator.identificationGroups.maxSize,
     maxInFlight: config.operator.identificationGroups.inFlight,
   });
+  registerIdentifyMetrics(registry, identify.stats);
   let started = false;
   const runSlowPath = async () => {
     const checked = await checkPendingIdentifications(slowPathDeps);

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { Queryable } from '../db/port.js';
+import type { IdentifyStats } from './identification/identify-requests.js';
 
 /** The operator's compliance facts as Prometheus metrics (R10, R12). */
 export interface OperatorMetrics {
@@ -73,4 +74,27 @@ export function createOperatorMetrics(
       registers: [registry],
     }),
   };
+}
+
+/**
+ * How single identifications were decided (identify-requests.ts), read from
+ * `stats` at scrape time: `how="group"` counts requests decided together,
+ * `how="alone"` those decided in a transaction of their own, and
+ * `how="group_failed"` the groups rolled back and decided alone. Tells an
+ * operator whether `operator.identificationGroups` is doing its work.
+ */
+export function registerIdentifyMetrics(registry: Registry, stats: () => IdentifyStats): void {
+  new Counter({
+    name: 'idbridge_operator_single_identifications_total',
+    help: 'Single identification requests decided, by how: together in a group, or alone; and groups that failed and were decided alone',
+    labelNames: ['how'],
+    registers: [registry],
+    collect() {
+      const s = stats();
+      this.reset();
+      this.inc({ how: 'group' }, s.grouped);
+      this.inc({ how: 'alone' }, s.alone);
+      this.inc({ how: 'group_failed' }, s.fallbacks);
+    },
+  });
 }

@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/verify-audit-log.js';
 import { createManualClock } from '../../src/core/clock.js';
@@ -12,6 +13,7 @@ import {
   createIdentify,
   type Identify,
 } from '../../src/operator/identification/identify-requests.js';
+import { registerIdentifyMetrics } from '../../src/operator/operator-metrics.js';
 import { applySubscriberEvents } from '../../src/operator/subscribers/apply-subscriber-events.js';
 import type { SubscriberEvent } from '../../src/operator/subscribers/subscriber-event-schema.js';
 import { createTestDatabase, describeEachDriver, TEST_DRIVERS } from '../helpers/test-database.js';
@@ -278,6 +280,12 @@ describeEachDriver('single identifications decided in groups', (kind) => {
     expect(answers.every((a) => 'status' in a && a.status === 200)).toBe(true);
     // 1 alone, then 12 queued: 3 groups of 4.
     expect(grouped.stats()).toEqual({ groups: 3, grouped: 12, alone: 1, fallbacks: 0 });
+    const registry = new Registry();
+    registerIdentifyMetrics(registry, grouped.stats);
+    const text = await registry.metrics();
+    expect(text).toContain('idbridge_operator_single_identifications_total{how="group"} 12');
+    expect(text).toContain('idbridge_operator_single_identifications_total{how="alone"} 1');
+    expect(text).toContain('idbridge_operator_single_identifications_total{how="group_failed"} 0');
   });
 });
 
