@@ -212,7 +212,10 @@ const run: Benchmark = async (ctx) => {
         },
         {
           key: 'groupedPercent',
-          value: round((100 * grouping.grouped) / Math.max(1, grouping.grouped + grouping.alone), 1),
+          value: round(
+            (100 * grouping.grouped) / Math.max(1, grouping.grouped + grouping.alone),
+            1,
+          ),
           label: 'requests decided in groups (%)',
         },
         {

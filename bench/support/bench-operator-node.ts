@@ -98,7 +98,9 @@ export async function startBenchOperatorNode(options: {
     overrides: {
       log: { level: 'silent' },
       database: { url: options.url, schema: options.schema, poolSize: options.poolSize },
-      ...(options.groupSize ? { operator: { identificationGroups: { maxSize: options.groupSize } } } : {}),
+      ...(options.groupSize
+        ? { operator: { identificationGroups: { maxSize: options.groupSize } } }
+        : {}),
     },
   });
   const db = createPostgresDatabase({
