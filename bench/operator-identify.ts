@@ -22,7 +22,8 @@ import {
 /**
  * Single identifications through a real operator node (issue 4):
  * `npm run bench -- operator-identify [--subscribers N] [--requests N]
- *  [--concurrency N] [--pool N] [--rounds N] [--warmup N] [--cpu-prof-dir DIR]`.
+ *  [--concurrency N] [--pool N] [--rounds N] [--warmup N] [--cpu-prof-dir DIR]
+ *  [--group-size N] [--groups-in-flight N]`.
  *
  * PostgreSQL (DATABASE_URL, default the local test server), fresh schema,
  * dropped afterwards. Set-up: N synthetic subscribers (synthetic-subscribers.ts)
@@ -46,6 +47,7 @@ const run: Benchmark = async (ctx) => {
   const rounds = intArg(ctx.args, '--rounds') ?? 2;
   // operator.identificationGroups.maxSize for the node; 1 decides every request alone.
   const groupSize = intArg(ctx.args, '--group-size');
+  const groupsInFlight = intArg(ctx.args, '--groups-in-flight');
   // Profiles of the measured HTTP rounds only: node process and client process.
   const profileDir = stringArg(ctx.args, '--cpu-prof-dir');
   const needed = 2 * (warmup + requests);
@@ -76,6 +78,7 @@ const run: Benchmark = async (ctx) => {
       schema: bench.schema,
       poolSize,
       groupSize,
+      groupsInFlight,
     });
     stopNode = operator.stop;
     const target = {
@@ -240,6 +243,7 @@ const run: Benchmark = async (ctx) => {
         poolSize,
         rounds,
         groupSize: groupSize ?? 'config default',
+        groupsInFlight: groupsInFlight ?? 'config default',
         grouping,
         resultsHttp: http.results,
         resultsBaseline: baseline.results,

@@ -60,8 +60,9 @@ export async function startBenchOperatorNode(options: {
   url: string;
   schema: string;
   poolSize: number;
-  /** operator.identificationGroups.maxSize; the config default when absent. */
+  /** operator.identificationGroups.maxSize and .inFlight; the config defaults when absent. */
   groupSize?: number | undefined;
+  groupsInFlight?: number | undefined;
 }): Promise<BenchOperatorNode> {
   const operatorKey = generateSigningKeyPair(`${OPERATOR_ID}-key-1`);
   const messengerKey = generateSigningKeyPair(`${MESSENGER_ID}-key-1`);
@@ -98,9 +99,12 @@ export async function startBenchOperatorNode(options: {
     overrides: {
       log: { level: 'silent' },
       database: { url: options.url, schema: options.schema, poolSize: options.poolSize },
-      ...(options.groupSize
-        ? { operator: { identificationGroups: { maxSize: options.groupSize } } }
-        : {}),
+      operator: {
+        identificationGroups: {
+          ...(options.groupSize ? { maxSize: options.groupSize } : {}),
+          ...(options.groupsInFlight ? { inFlight: options.groupsInFlight } : {}),
+        },
+      },
     },
   });
   const db = createPostgresDatabase({
