@@ -159,7 +159,7 @@ export const OperatorConfigSchema = Type.Object(
         inFlight: Type.Integer({
           minimum: 1,
           maximum: 200,
-          default: 4,
+          default: 2,
           description:
             'transactions deciding single identifications at once (keep below database.poolSize)',
         }),
