@@ -2,6 +2,10 @@ import { assertAuditHeadMoved, auditAppendWrites } from '../../audit/append-audi
 import { IdbridgeError } from '../../core/errors.js';
 import { runCombinedWrites, type WritePart } from '../../db/combined-writes.js';
 import type { Queryable } from '../../db/port.js';
+import {
+  dropClaimsWrite,
+  storeAnswersWrite,
+} from '../../protocol/idempotency/idempotency-store.js';
 import type { IdentificationRequest } from '../../protocol/schemas/index.js';
 import type { SubscriberContract } from '../subscribers/subscriber-contract-store.js';
 import { msisdnToKey } from '../subscribers/subscriber-msisdn.js';
@@ -154,21 +158,14 @@ export async function decideIdentificationGroup(
         decided.map((d) => d.entryId),
       ],
     },
-    {
-      name: 'answers_stored',
-      sql: `UPDATE idempotent_requests i SET status_code = a.status_code, response_body = a.body
-              FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[])
-                AS a(caller_id, request_key, status_code, body)
-             WHERE i.caller_id = a.caller_id AND i.request_key = a.request_key
-            RETURNING 1`,
-      params: [
-        decided.map((d) => of(d.n).messengerId),
-        decided.map((d) => of(d.n).request.requestId),
-        decided.map((d) => d.decision.statusCode),
-        decided.map((d) => JSON.stringify(d.decision.answer)),
-      ],
-      counted: true,
-    },
+    storeAnswersWrite(
+      decided.map((d) => ({
+        callerId: of(d.n).messengerId,
+        key: of(d.n).request.requestId,
+        statusCode: d.decision.statusCode,
+        body: d.decision.answer,
+      })),
+    ),
     ...auditAppendWrites({
       kind: 'identification.group_decided',
       subject: `requests:${decided.length}`,
@@ -210,18 +207,11 @@ export async function decideIdentificationGroup(
     });
   }
   if (unclaimed.length > 0) {
-    writes.push({
-      name: 'claims_dropped',
-      sql: `DELETE FROM idempotent_requests i
-             USING unnest($1::text[], $2::text[]) AS d(caller_id, request_key)
-             WHERE i.caller_id = d.caller_id AND i.request_key = d.request_key
-            RETURNING 1`,
-      params: [
-        unclaimed.map((n) => of(n).messengerId),
-        unclaimed.map((n) => of(n).request.requestId),
-      ],
-      counted: true,
-    });
+    writes.push(
+      dropClaimsWrite(
+        unclaimed.map((n) => ({ callerId: of(n).messengerId, key: of(n).request.requestId })),
+      ),
+    );
   }
   const counts = await runCombinedWrites(tx, writes);
   assertAuditHeadMoved(counts);
@@ -247,6 +237,7 @@ const FACTS_SQL = `
     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
                          $6::text[]) WITH ORDINALITY
       AS q(msisdn, at, messenger_id, code, request_id, request_hash, n)),
+  -- The keys' claims: runIdempotent's claim (idempotency-store.ts), one row per request.
   claimed AS (
     INSERT INTO idempotent_requests (caller_id, request_key, request_hash, status_code, created_at)
     SELECT messenger_id, request_id, request_hash, 0, $7 FROM q

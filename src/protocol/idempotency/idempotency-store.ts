@@ -137,6 +137,49 @@ export async function runIdempotent(
   });
 }
 
+/**
+ * Many keys' answers as one counted write (answers_stored), for a handler
+ * that decided several requests in one transaction after claiming their
+ * keys (the operator's identification groups); check the count equals the
+ * number of answers.
+ */
+export function storeAnswersWrite(
+  answers: ReadonlyArray<{ callerId: string; key: string } & StoredResponse>,
+): WritePart {
+  return {
+    name: 'answers_stored',
+    sql: `UPDATE idempotent_requests i SET status_code = a.status_code, response_body = a.body
+            FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[])
+              AS a(caller_id, request_key, status_code, body)
+           WHERE i.caller_id = a.caller_id AND i.request_key = a.request_key
+          RETURNING 1`,
+    params: [
+      answers.map((a) => a.callerId),
+      answers.map((a) => a.key),
+      answers.map((a) => a.statusCode),
+      answers.map((a) => JSON.stringify(a.body ?? null)),
+    ],
+    counted: true,
+  };
+}
+
+/**
+ * Gives claimed keys back as one counted write (claims_dropped): their
+ * requests were not handled in this transaction and will be handled by one
+ * of their own, which must be able to claim them again.
+ */
+export function dropClaimsWrite(keys: ReadonlyArray<{ callerId: string; key: string }>): WritePart {
+  return {
+    name: 'claims_dropped',
+    sql: `DELETE FROM idempotent_requests i
+           USING unnest($1::text[], $2::text[]) AS d(caller_id, request_key)
+           WHERE i.caller_id = d.caller_id AND i.request_key = d.request_key
+          RETURNING 1`,
+    params: [keys.map((k) => k.callerId), keys.map((k) => k.key)],
+    counted: true,
+  };
+}
+
 /** The first request's answer, for a request whose key was already claimed. */
 async function storedAnswer(
   tx: Queryable,
