@@ -169,7 +169,17 @@ export function createPostgresDatabase(options: PostgresDriverOptions): Database
             if (res.command !== 'COMMIT') throw new Error('held transaction was rolled back');
             end(false);
           } catch (err) {
-            end(true);
+            // A refused commit (a deferred constraint, a serialization
+            // failure) reaches us before the server has finished aborting:
+            // it reports the error first and releases the transaction's row
+            // locks after. A caller that then writes the same rows from
+            // another connection (the outbox counting a lost attempt, which
+            // skips locked rows) could still find them locked. The server
+            // answers this ROLLBACK only once the abort is done.
+            await client.query('ROLLBACK').then(
+              () => end(false),
+              () => end(true),
+            );
             throw err;
           }
         },
