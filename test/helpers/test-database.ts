@@ -58,3 +58,15 @@ export function describeEachDriver(title: string, suite: (kind: DriverKind) => v
     describe(`${title} [${kind}]`, () => suite(kind));
   }
 }
+
+/**
+ * A suite that needs PostgreSQL itself (a second connection, a wire detail,
+ * real processes on one server). Without DATABASE_URL its tests are reported
+ * as skipped, with the reason in the title, so a file holding only such
+ * suites still reports its tests instead of failing with no suite at all.
+ */
+export function describePostgresOnly(title: string, suite: (kind: DriverKind) => void): void {
+  const hasPostgres = TEST_DRIVERS.includes('postgres');
+  const reason = hasPostgres ? '' : ' (skipped: PostgreSQL only, set DATABASE_URL)';
+  describe.skipIf(!hasPostgres)(`${title} [postgres]${reason}`, () => suite('postgres'));
+}

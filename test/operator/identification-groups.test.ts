@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/verify-audit-log.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { IdbridgeError } from '../../src/core/errors.js';
@@ -16,7 +16,11 @@ import {
 import { registerIdentifyMetrics } from '../../src/operator/operator-metrics.js';
 import { applySubscriberEvents } from '../../src/operator/subscribers/apply-subscriber-events.js';
 import type { SubscriberEvent } from '../../src/operator/subscribers/subscriber-event-schema.js';
-import { createTestDatabase, describeEachDriver, TEST_DRIVERS } from '../helpers/test-database.js';
+import {
+  createTestDatabase,
+  describeEachDriver,
+  describePostgresOnly,
+} from '../helpers/test-database.js';
 
 const T0 = '2026-11-28T09:00:00.000Z';
 const num = (n: number) => `+7916000${String(n).padStart(4, '0')}`;
@@ -290,67 +294,65 @@ describeEachDriver('single identifications decided in groups', (kind) => {
 });
 
 // A racing transaction needs a second connection: PostgreSQL only.
-for (const kind of TEST_DRIVERS.filter((k) => k === 'postgres')) {
-  describe(`a group that loses a race [${kind}]`, () => {
-    let db: Database;
-    beforeEach(async () => {
-      db = await operatorDatabase(kind);
-    });
-    afterEach(async () => {
-      await db.close();
-    });
-
-    it('is rolled back whole and each request decided alone: only the raced one gets CONFLICT', async () => {
-      if (!db.openHeldTransaction) throw new Error('the PostgreSQL driver holds transactions');
-      const identify = createIdentify({
-        db,
-        clock: createManualClock(T0),
-        log: createSilentLogger(),
-        deps: {
-          ids: newId,
-          hashNumber: createNumberHasher('a test key of 32 bytes, not real'),
-          slowPathEnabled: false,
-        },
-        maxGroupSize: 64,
-        maxInFlight: 1,
-      });
-      // Another transaction registers code 22 for number 30, not yet committed:
-      // the group does not see it, and its INSERT waits on the unique index.
-      const racer = await db.openHeldTransaction({ idleTimeoutMs: 30_000 });
-      await racer.query(
-        `INSERT INTO register_entries (entry_id, messenger_id, code, msisdn, contract_id, request_id, opened_at)
-         VALUES ($1, 'tamtam', $2, $3, 'c-30', $4, $5)`,
-        [newId(), code(22), num(30).slice(1), newId(), T0],
-      );
-      const racerPid = (await racer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
-        .rows[0]?.pid;
-      const burst = [request(20, 20), request(21, 21), request(22, 22), request(23, 23)];
-      const settled = answersOf(identify, burst);
-      // Wait until the group's write is blocked by the racer, then commit it.
-      for (let i = 0; ; i++) {
-        const { rows } = await db.query(
-          'SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))',
-          [racerPid],
-        );
-        if (rows.length > 0) break;
-        if (i > 400) throw new Error('the group never waited for the racing transaction');
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      await racer.commit();
-      const answers = await settled;
-      expect(answers.map((a) => ('error' in a ? a.error : a.status))).toEqual([
-        200,
-        200,
-        'CONFLICT',
-        200,
-      ]);
-      expect(identify.stats()).toMatchObject({ groups: 0, fallbacks: 1, alone: 4 });
-      const { rows } = await db.query<{ code: string }>(
-        `SELECT code FROM register_entries WHERE messenger_id = 'tamtam' ORDER BY code`,
-      );
-      expect(rows.map((r) => r.code)).toEqual([code(20), code(21), code(22), code(23)]);
-      const keys = await db.query('SELECT 1 FROM idempotent_requests');
-      expect(keys.rows).toHaveLength(3);
-    });
+describePostgresOnly('a group that loses a race', (kind) => {
+  let db: Database;
+  beforeEach(async () => {
+    db = await operatorDatabase(kind);
   });
-}
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it('is rolled back whole and each request decided alone: only the raced one gets CONFLICT', async () => {
+    if (!db.openHeldTransaction) throw new Error('the PostgreSQL driver holds transactions');
+    const identify = createIdentify({
+      db,
+      clock: createManualClock(T0),
+      log: createSilentLogger(),
+      deps: {
+        ids: newId,
+        hashNumber: createNumberHasher('a test key of 32 bytes, not real'),
+        slowPathEnabled: false,
+      },
+      maxGroupSize: 64,
+      maxInFlight: 1,
+    });
+    // Another transaction registers code 22 for number 30, not yet committed:
+    // the group does not see it, and its INSERT waits on the unique index.
+    const racer = await db.openHeldTransaction({ idleTimeoutMs: 30_000 });
+    await racer.query(
+      `INSERT INTO register_entries (entry_id, messenger_id, code, msisdn, contract_id, request_id, opened_at)
+       VALUES ($1, 'tamtam', $2, $3, 'c-30', $4, $5)`,
+      [newId(), code(22), num(30).slice(1), newId(), T0],
+    );
+    const racerPid = (await racer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]
+      ?.pid;
+    const burst = [request(20, 20), request(21, 21), request(22, 22), request(23, 23)];
+    const settled = answersOf(identify, burst);
+    // Wait until the group's write is blocked by the racer, then commit it.
+    for (let i = 0; ; i++) {
+      const { rows } = await db.query(
+        'SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))',
+        [racerPid],
+      );
+      if (rows.length > 0) break;
+      if (i > 400) throw new Error('the group never waited for the racing transaction');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await racer.commit();
+    const answers = await settled;
+    expect(answers.map((a) => ('error' in a ? a.error : a.status))).toEqual([
+      200,
+      200,
+      'CONFLICT',
+      200,
+    ]);
+    expect(identify.stats()).toMatchObject({ groups: 0, fallbacks: 1, alone: 4 });
+    const { rows } = await db.query<{ code: string }>(
+      `SELECT code FROM register_entries WHERE messenger_id = 'tamtam' ORDER BY code`,
+    );
+    expect(rows.map((r) => r.code)).toEqual([code(20), code(21), code(22), code(23)]);
+    const keys = await db.query('SELECT 1 FROM idempotent_requests');
+    expect(keys.rows).toHaveLength(3);
+  });
+});
