@@ -187,9 +187,11 @@ export function createAccountService(deps: {
     deps.afterUserChanged(userId);
   }
 
+  /** A deleted account is gone for the API (I4): its row stays (R12), never its number. */
   async function requireUser(userId: string): Promise<User> {
     const user = await findUser(db, userId);
-    if (!user) throw new IdbridgeError('NOT_FOUND', `no user ${userId}`);
+    if (!user || user.state === 'deleted')
+      throw new IdbridgeError('NOT_FOUND', `no user ${userId}`);
     return user;
   }
 

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { IdbridgeError } from '../../core/errors.js';
 import type { Database } from '../../db/port.js';
 import { ErrorBody, Uuid } from '../../protocol/schemas/index.js';
 import { normalizeMsisdn } from '../../routing/index.js';
@@ -161,7 +162,10 @@ export function registerMessengerAppRoutes(
     },
     async (request) => {
       const { userId } = request.params as { userId: string };
-      return deps.permission.check(userId);
+      const answer = await deps.permission.check(userId);
+      // I4: a deleted account is gone for the API, as on every other route.
+      if (answer.state === 'deleted') throw new IdbridgeError('NOT_FOUND', `no user ${userId}`);
+      return answer;
     },
   );
 
