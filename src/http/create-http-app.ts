@@ -2,6 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.js';
 import { CORRELATOR_PATTERN, MAX_BODY_BYTES } from '../protocol/schemas/common-schemas.js';
+import { addAjvDateFormats } from '../protocol/schemas/date-formats.js';
+import { nameInvalidItem } from './name-invalid-item.js';
 import { toHttpError } from './to-http-error.js';
 
 export type HttpApp = FastifyInstance;
@@ -23,6 +25,8 @@ export function createHttpApp(options: { bodyLimit?: number; log?: Logger } = {}
         useDefaults: true,
         allErrors: false,
       },
+      // One calendar rule for every date on the wire (R9, I1).
+      onCreate: addAjvDateFormats,
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -43,6 +47,7 @@ export function createHttpApp(options: { bodyLimit?: number; log?: Logger } = {}
 
   app.setErrorHandler((error, request, reply) => {
     const { body, retryAfterSeconds } = toHttpError(error);
+    if (body.status === 400) body.message = nameInvalidItem(error, request.body, body.message);
     // The client sees a bare 500; the operator of the node sees why.
     if (body.status >= 500)
       options.log?.error(

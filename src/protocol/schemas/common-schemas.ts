@@ -1,10 +1,15 @@
 import { Type } from '@sinclair/typebox';
+import { registerTypeBoxDateFormats } from './date-formats.js';
 
 /**
- * Building blocks of the wire protocol (protocol.md §1). Formats are written
- * as patterns, not `format:` keywords, so the same schema validates the same
- * way in Fastify's Ajv, in TypeBox's compiler and in any partner's tooling.
+ * Building blocks of the wire protocol (protocol.md §1). Shapes are written
+ * as patterns, so the same schema validates the same way in Fastify's Ajv, in
+ * TypeBox's compiler and in any partner's tooling. Dates carry a `format`
+ * as well: a pattern cannot tell 2020-02-30 from a real day (R9, I1).
  */
+// Before any schema below is checked: TypeBox fails a format it does not know.
+registerTypeBoxDateFormats();
+
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const MAX_BATCH_ITEMS = 10_000;
 export const MAX_NOTIFICATIONS_PER_REQUEST = 1_000;
@@ -32,17 +37,19 @@ export const IdentificationCode = Type.String({
 });
 
 export const DateTime = Type.String({
+  format: 'date-time',
   pattern:
     '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$',
   maxLength: 40,
-  description: 'RFC 3339 date-time',
+  description: 'RFC 3339 date-time of a real instant, with offset',
   examples: ['2026-11-28T09:00:00Z'],
 });
 
 export const CalendarDate = Type.String({
+  format: 'date',
   pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
   maxLength: 10,
-  description: 'RFC 3339 full-date',
+  description: 'RFC 3339 full-date of a real calendar day',
   examples: ['2017-03-01'],
 });
 
