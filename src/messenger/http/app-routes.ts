@@ -23,7 +23,10 @@ const errors = {
   403: ErrorBody,
   404: ErrorBody,
   409: ErrorBody,
+  413: ErrorBody,
+  415: ErrorBody,
   429: ErrorBody,
+  500: ErrorBody,
   503: ErrorBody,
 };
 
@@ -240,6 +243,26 @@ export function registerMessengerAppRoutes(
             },
             Closed,
           ),
+          response: {
+            200: Type.Object(
+              {
+                messages: Type.Array(
+                  Type.Object(
+                    {
+                      id: Type.String(),
+                      to: Type.String(),
+                      text: Type.String(),
+                      reference: Type.String(),
+                      createdAt: Type.String(),
+                    },
+                    Closed,
+                  ),
+                ),
+              },
+              Closed,
+            ),
+            ...errors,
+          },
         },
       },
       async (request) => {

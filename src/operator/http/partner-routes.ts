@@ -10,9 +10,13 @@ import { hashRequestBody, runIdempotent } from '../../protocol/idempotency/idemp
 import {
   BatchIdentificationRequest,
   BatchIdentificationResponse,
-  ErrorBody,
+  BODY_ROUTE_ERRORS,
+  BODYLESS_ROUTE_ERRORS,
+  errorResponses,
   IdentificationAnswer,
   IdentificationCode,
+  IdentificationDecided,
+  IdentificationPending,
   IdentificationRequest,
   Uuid,
 } from '../../protocol/schemas/index.js';
@@ -36,7 +40,9 @@ export interface OperatorPartnerRouteDeps {
   onPending: () => void;
 }
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+// 403: the caller is not a messenger; 409: an id or code reused (protocol.md §1, §2).
+const postErrors = errorResponses(...BODY_ROUTE_ERRORS, 403, 409);
+const readErrors = errorResponses(...BODYLESS_ROUTE_ERRORS, 403, 404);
 
 /** The operator endpoints messengers call (protocol.md §2). Mount inside a signed scope. */
 export function registerOperatorPartnerRoutes(
@@ -57,7 +63,7 @@ export function registerOperatorPartnerRoutes(
       schema: {
         summary: 'Identify a subscriber by number (R3–R5, I3)',
         body: IdentificationRequest,
-        response: { 200: IdentificationAnswer, 202: IdentificationAnswer, ...errors },
+        response: { 200: IdentificationDecided, 202: IdentificationPending, ...postErrors },
       },
     },
     async (request, reply) => {
@@ -75,7 +81,7 @@ export function registerOperatorPartnerRoutes(
         if (result !== 'pending') deps.metrics.answerSeconds.observe({ messenger: messengerId }, 0);
         if (result === 'pending') deps.onPending();
       }
-      return reply.code(outcome.statusCode).send(outcome.body);
+      return reply.code(outcome.statusCode as 200 | 202).send(outcome.body);
     },
   );
 
@@ -85,7 +91,7 @@ export function registerOperatorPartnerRoutes(
       schema: {
         summary: 'The state of one of your identification requests',
         params: Type.Object({ requestId: Uuid }, { additionalProperties: false }),
-        response: { 200: IdentificationAnswer, ...errors },
+        response: { 200: IdentificationAnswer, ...readErrors },
       },
     },
     async (request) => {
@@ -104,7 +110,7 @@ export function registerOperatorPartnerRoutes(
       schema: {
         summary: 'Legacy users in bulk, by rule I1 (R9)',
         body: BatchIdentificationRequest,
-        response: { 200: BatchIdentificationResponse, ...errors },
+        response: { 200: BatchIdentificationResponse, ...postErrors },
       },
     },
     async (request, reply) => {
@@ -126,7 +132,7 @@ export function registerOperatorPartnerRoutes(
       );
       if (!outcome.replayed)
         deps.metrics.batchItems.inc({ messenger: messengerId }, batch.items.length);
-      return reply.code(outcome.statusCode).send(outcome.body);
+      return reply.code(outcome.statusCode as 200).send(outcome.body);
     },
   );
 
@@ -139,7 +145,7 @@ export function registerOperatorPartnerRoutes(
           { identificationCode: IdentificationCode },
           { additionalProperties: false },
         ),
-        response: { 204: Type.Null(), ...errors },
+        response: { 204: Type.Null(), ...readErrors },
       },
     },
     async (request, reply) => {
