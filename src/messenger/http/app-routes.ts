@@ -82,6 +82,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/registrations',
     {
       schema: {
+        operationId: 'startRegistration',
         summary: 'Send an SMS code to a number (R2)',
         body: Type.Object({ phone: Phone }, Closed),
         response: { 202: ChallengeView, ...errors },
@@ -102,6 +103,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/registrations/confirm',
     {
       schema: {
+        operationId: 'confirmRegistration',
         summary:
           'Confirm the SMS code: sign in, regain, or register and identify with the operator',
         body: Type.Object(
@@ -135,6 +137,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/users/:userId',
     {
       schema: {
+        operationId: 'getUser',
         summary: 'Read a user',
         params: UserParams,
         response: { 200: UserView, ...errors },
@@ -150,6 +153,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/users/:userId/permission',
     {
       schema: {
+        operationId: 'getUserPermission',
         summary:
           'May this user send messages? (hot path; cached at most messenger.permissionCacheMs)',
         params: UserParams,
@@ -172,6 +176,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/users/:userId/reverification',
     {
       schema: {
+        operationId: 'startReverification',
         summary: 'Send a code to prove possession again (same or new number)',
         params: UserParams,
         body: Type.Object({ phone: Type.Optional(Phone) }, Closed),
@@ -194,6 +199,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/users/:userId/reverification/confirm',
     {
       schema: {
+        operationId: 'confirmReverification',
         summary: 'Confirm the code and re-identify (purpose: reidentification, with previousCode)',
         params: UserParams,
         body: Type.Object(
@@ -218,6 +224,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/users/:userId',
     {
       schema: {
+        operationId: 'deleteUser',
         summary: 'Delete a user; the code is withdrawn at the operator (I4)',
         params: UserParams,
         response: { 204: Type.Null(), ...errors },
@@ -235,6 +242,7 @@ export function registerMessengerAppRoutes(
       '/app/v1/dev/sms-outbox',
       {
         schema: {
+          operationId: 'listDevSmsOutbox',
           summary: 'Sandbox only: the SMS messages the development sender "sent"',
           querystring: Type.Object(
             {

@@ -41,6 +41,7 @@ export function registerMessengerPartnerRoutes(
     '/v1/identification-results',
     {
       schema: {
+        operationId: 'submitIdentificationResult',
         summary: 'The answer to a request that got 202 (idempotent by requestId)',
         body: IdentificationResult,
         response: { 204: Type.Null(), ...errors, ...errorResponses(404) },
@@ -69,6 +70,7 @@ export function registerMessengerPartnerRoutes(
     '/v1/notifications',
     {
       schema: {
+        operationId: 'receiveNotifications',
         summary: 'Notices of ended contracts (R7); acknowledged once acted on',
         body: NotificationsRequest,
         response: { 200: NotificationsResponse, ...errors },

@@ -42,6 +42,7 @@ export function registerOperatorInternalRoutes(
     '/internal/v1/subscriber-events',
     {
       schema: {
+        operationId: 'applySubscriberEvents',
         summary:
           'Contract events from the billing system, applied in order per number, idempotent by eventId',
         body: SubscriberEventBatch,

@@ -61,6 +61,7 @@ export function registerOperatorPartnerRoutes(
     '/v1/identifications',
     {
       schema: {
+        operationId: 'identify',
         summary: 'Identify a subscriber by number (R3–R5, I3)',
         body: IdentificationRequest,
         response: { 200: IdentificationDecided, 202: IdentificationPending, ...postErrors },
@@ -89,6 +90,7 @@ export function registerOperatorPartnerRoutes(
     '/v1/identifications/:requestId',
     {
       schema: {
+        operationId: 'getIdentification',
         summary: 'The state of one of your identification requests',
         params: Type.Object({ requestId: Uuid }, { additionalProperties: false }),
         response: { 200: IdentificationAnswer, ...readErrors },
@@ -108,6 +110,7 @@ export function registerOperatorPartnerRoutes(
     '/v1/identifications/batch',
     {
       schema: {
+        operationId: 'identifyBatch',
         summary: 'Legacy users in bulk, by rule I1 (R9)',
         body: BatchIdentificationRequest,
         response: { 200: BatchIdentificationResponse, ...postErrors },
@@ -140,6 +143,7 @@ export function registerOperatorPartnerRoutes(
     '/v1/registrations/:identificationCode',
     {
       schema: {
+        operationId: 'withdrawRegistration',
         summary: 'Withdraw a code: the user deleted their account (I4)',
         params: Type.Object(
           { identificationCode: IdentificationCode },
