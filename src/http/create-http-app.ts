@@ -29,6 +29,9 @@ export function createHttpApp(options: { bodyLimit?: number; log?: Logger } = {}
       onCreate: addAjvDateFormats,
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Bodies are JSON only (protocol.md §1): without Fastify's default text/plain
+  // parser a text body is refused as 415, not parsed and then 400 "must be object".
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (request, reply) => {
     const correlator = request.headers['x-correlator'];

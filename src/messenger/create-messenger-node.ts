@@ -20,6 +20,7 @@ import type { RoutingService } from '../routing/index.js';
 import { createAccountService } from './accounts/account-service.js';
 import { registerMessengerAppRoutes } from './http/app-routes.js';
 import { registerMessengerPartnerRoutes } from './http/partner-routes.js';
+import { messengerWebhooksDocument } from './http/webhooks-openapi.js';
 import { type CodeGenerator, newIdentificationCode } from './identification/identification-code.js';
 import {
   createMessengerIdentifier,
@@ -164,6 +165,8 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
 
   const appApp = createHttpApp({ log });
   await registerOpenApi(appApp, {
+    security: 'bearer',
+    webhooks: messengerWebhooksDocument(),
     title: 'idbridge messenger — app API',
     description:
       "For the messenger's own backend: registration by SMS code, identification, the may-send check. Bearer credential.",
@@ -192,6 +195,7 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
 
   const partnerApp = createHttpApp({ log });
   await registerOpenApi(partnerApp, {
+    security: 'signature',
     title: 'idbridge messenger — partner API',
     description:
       'Endpoints operators call (protocol.md §3): identification results and notices. Signed (RFC 9421).',

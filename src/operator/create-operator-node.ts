@@ -131,6 +131,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
 
   const partnerApp = createHttpApp({ log });
   await registerOpenApi(partnerApp, {
+    security: 'signature',
     title: 'idbridge operator — partner API',
     description:
       'Identification endpoints messengers call (protocol.md §2). Every request and response is signed (RFC 9421).',
@@ -183,6 +184,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
 
   const internalApp = createHttpApp({ log });
   await registerOpenApi(internalApp, {
+    security: 'bearer',
     title: 'idbridge operator — internal API',
     description:
       'Billing-system events and operations; bearer credential; never exposed to partners.',

@@ -24,7 +24,10 @@ const errors = {
   403: ErrorBody,
   404: ErrorBody,
   409: ErrorBody,
+  413: ErrorBody,
+  415: ErrorBody,
   429: ErrorBody,
+  500: ErrorBody,
   503: ErrorBody,
 };
 
@@ -80,6 +83,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/registrations',
     {
       schema: {
+        operationId: 'startRegistration',
         summary: 'Send an SMS code to a number (R2)',
         body: Type.Object({ phone: Phone }, Closed),
         response: { 202: ChallengeView, ...errors },
@@ -100,6 +104,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/registrations/confirm',
     {
       schema: {
+        operationId: 'confirmRegistration',
         summary:
           'Confirm the SMS code: sign in, regain, or register and identify with the operator',
         body: Type.Object(
@@ -133,6 +138,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/users/:userId',
     {
       schema: {
+        operationId: 'getUser',
         summary: 'Read a user',
         params: UserParams,
         response: { 200: UserView, ...errors },
@@ -148,6 +154,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/users/:userId/permission',
     {
       schema: {
+        operationId: 'getUserPermission',
         summary:
           'May this user send messages? (hot path; cached at most messenger.permissionCacheMs)',
         params: UserParams,
@@ -173,6 +180,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/users/:userId/reverification',
     {
       schema: {
+        operationId: 'startReverification',
         summary: 'Send a code to prove possession again (same or new number)',
         params: UserParams,
         body: Type.Object({ phone: Type.Optional(Phone) }, Closed),
@@ -195,6 +203,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/users/:userId/reverification/confirm',
     {
       schema: {
+        operationId: 'confirmReverification',
         summary: 'Confirm the code and re-identify (purpose: reidentification, with previousCode)',
         params: UserParams,
         body: Type.Object(
@@ -219,6 +228,7 @@ export function registerMessengerAppRoutes(
     '/app/v1/users/:userId',
     {
       schema: {
+        operationId: 'deleteUser',
         summary: 'Delete a user; the code is withdrawn at the operator (I4)',
         params: UserParams,
         response: { 204: Type.Null(), ...errors },
@@ -236,6 +246,7 @@ export function registerMessengerAppRoutes(
       '/app/v1/dev/sms-outbox',
       {
         schema: {
+          operationId: 'listDevSmsOutbox',
           summary: 'Sandbox only: the SMS messages the development sender "sent"',
           querystring: Type.Object(
             {
@@ -244,6 +255,26 @@ export function registerMessengerAppRoutes(
             },
             Closed,
           ),
+          response: {
+            200: Type.Object(
+              {
+                messages: Type.Array(
+                  Type.Object(
+                    {
+                      id: Type.String(),
+                      to: Type.String(),
+                      text: Type.String(),
+                      reference: Type.String(),
+                      createdAt: Type.String(),
+                    },
+                    Closed,
+                  ),
+                ),
+              },
+              Closed,
+            ),
+            ...errors,
+          },
         },
       },
       async (request) => {

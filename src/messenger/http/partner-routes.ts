@@ -4,7 +4,8 @@ import { IdbridgeError } from '../../core/errors.js';
 import type { Database } from '../../db/port.js';
 import type { DirectoryIndex } from '../../node/directory.js';
 import {
-  ErrorBody,
+  BODY_ROUTE_ERRORS,
+  errorResponses,
   IdentificationResult,
   NotificationsRequest,
   NotificationsResponse,
@@ -12,7 +13,8 @@ import {
 import { findAttempt } from '../identification/attempt-store.js';
 import type { MessengerIdentifier } from '../identification/messenger-identifier.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+// 403: the caller is not an operator; 409: an id reused with another body (protocol.md §1, §3).
+const errors = errorResponses(...BODY_ROUTE_ERRORS, 403, 409);
 
 /** The messenger endpoints operators call (protocol.md §3). Mount inside a signed scope. */
 export function registerMessengerPartnerRoutes(
@@ -39,9 +41,10 @@ export function registerMessengerPartnerRoutes(
     '/v1/identification-results',
     {
       schema: {
+        operationId: 'submitIdentificationResult',
         summary: 'The answer to a request that got 202 (idempotent by requestId)',
         body: IdentificationResult,
-        response: { 204: Type.Null(), ...errors },
+        response: { 204: Type.Null(), ...errors, ...errorResponses(404) },
       },
     },
     async (request, reply) => {
@@ -67,6 +70,7 @@ export function registerMessengerPartnerRoutes(
     '/v1/notifications',
     {
       schema: {
+        operationId: 'receiveNotifications',
         summary: 'Notices of ended contracts (R7); acknowledged once acted on',
         body: NotificationsRequest,
         response: { 200: NotificationsResponse, ...errors },

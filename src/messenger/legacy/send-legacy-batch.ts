@@ -108,7 +108,7 @@ export async function sendLegacyBatch(
       userIds,
       codes: body.items.map((i) => i.identificationCode),
       results: answer.results.map((r) => r.result),
-      reasons: answer.results.map((r) => r.reason ?? null),
+      reasons: answer.results.map((r) => ('reason' in r ? r.reason : null)),
       now,
     });
     const matched = rows.filter((r) => r.status === 'matched');

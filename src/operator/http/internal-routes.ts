@@ -1,10 +1,30 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { BODY_ROUTE_ERRORS, errorResponses, Uuid } from '../../protocol/schemas/index.js';
 import type { OperatorMetrics } from '../operator-metrics.js';
-import type { SubscriberEventResult } from '../subscribers/subscriber-event-result.js';
+import {
+  SUBSCRIBER_EVENT_ERRORS,
+  type SubscriberEventResult,
+} from '../subscribers/subscriber-event-result.js';
 import {
   type SubscriberEvent,
   SubscriberEventBatch,
 } from '../subscribers/subscriber-event-schema.js';
+
+/** One event's outcome, in the order sent (subscriber-event-result.ts). */
+const EventResult = Type.Object(
+  {
+    eventId: Uuid,
+    status: Type.Union([Type.Literal('applied'), Type.Literal('refused'), Type.Literal('failed')]),
+    duplicate: Type.Boolean({ description: 'the stored answer to an earlier delivery' }),
+    code: Type.Optional(
+      Type.Union(Object.keys(SUBSCRIBER_EVENT_ERRORS).map((code) => Type.Literal(code))),
+    ),
+    message: Type.Optional(Type.String()),
+    endedContractIds: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * The BSS-facing internal API (nodes.md): never mounted on the partner
@@ -22,9 +42,14 @@ export function registerOperatorInternalRoutes(
     '/internal/v1/subscriber-events',
     {
       schema: {
+        operationId: 'applySubscriberEvents',
         summary:
           'Contract events from the billing system, applied in order per number, idempotent by eventId',
         body: SubscriberEventBatch,
+        response: {
+          200: Type.Object({ results: Type.Array(EventResult) }, { additionalProperties: false }),
+          ...errorResponses(...BODY_ROUTE_ERRORS),
+        },
       },
     },
     async (request) => {

@@ -10,9 +10,13 @@ import { hashRequestBody, runIdempotent } from '../../protocol/idempotency/idemp
 import {
   BatchIdentificationRequest,
   BatchIdentificationResponse,
-  ErrorBody,
+  BODY_ROUTE_ERRORS,
+  BODYLESS_ROUTE_ERRORS,
+  errorResponses,
   IdentificationAnswer,
   IdentificationCode,
+  IdentificationDecided,
+  IdentificationPending,
   IdentificationRequest,
   Uuid,
 } from '../../protocol/schemas/index.js';
@@ -36,7 +40,9 @@ export interface OperatorPartnerRouteDeps {
   onPending: () => void;
 }
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+// 403: the caller is not a messenger; 409: an id or code reused (protocol.md §1, §2).
+const postErrors = errorResponses(...BODY_ROUTE_ERRORS, 403, 409);
+const readErrors = errorResponses(...BODYLESS_ROUTE_ERRORS, 403, 404);
 
 /** The operator endpoints messengers call (protocol.md §2). Mount inside a signed scope. */
 export function registerOperatorPartnerRoutes(
@@ -55,9 +61,10 @@ export function registerOperatorPartnerRoutes(
     '/v1/identifications',
     {
       schema: {
+        operationId: 'identify',
         summary: 'Identify a subscriber by number (R3–R5, I3)',
         body: IdentificationRequest,
-        response: { 200: IdentificationAnswer, 202: IdentificationAnswer, ...errors },
+        response: { 200: IdentificationDecided, 202: IdentificationPending, ...postErrors },
       },
     },
     async (request, reply) => {
@@ -75,7 +82,7 @@ export function registerOperatorPartnerRoutes(
         if (result !== 'pending') deps.metrics.answerSeconds.observe({ messenger: messengerId }, 0);
         if (result === 'pending') deps.onPending();
       }
-      return reply.code(outcome.statusCode).send(outcome.body);
+      return reply.code(outcome.statusCode as 200 | 202).send(outcome.body);
     },
   );
 
@@ -83,9 +90,10 @@ export function registerOperatorPartnerRoutes(
     '/v1/identifications/:requestId',
     {
       schema: {
+        operationId: 'getIdentification',
         summary: 'The state of one of your identification requests',
         params: Type.Object({ requestId: Uuid }, { additionalProperties: false }),
-        response: { 200: IdentificationAnswer, ...errors },
+        response: { 200: IdentificationAnswer, ...readErrors },
       },
     },
     async (request) => {
@@ -102,9 +110,10 @@ export function registerOperatorPartnerRoutes(
     '/v1/identifications/batch',
     {
       schema: {
+        operationId: 'identifyBatch',
         summary: 'Legacy users in bulk, by rule I1 (R9)',
         body: BatchIdentificationRequest,
-        response: { 200: BatchIdentificationResponse, ...errors },
+        response: { 200: BatchIdentificationResponse, ...postErrors },
       },
     },
     async (request, reply) => {
@@ -126,7 +135,7 @@ export function registerOperatorPartnerRoutes(
       );
       if (!outcome.replayed)
         deps.metrics.batchItems.inc({ messenger: messengerId }, batch.items.length);
-      return reply.code(outcome.statusCode).send(outcome.body);
+      return reply.code(outcome.statusCode as 200).send(outcome.body);
     },
   );
 
@@ -134,12 +143,13 @@ export function registerOperatorPartnerRoutes(
     '/v1/registrations/:identificationCode',
     {
       schema: {
+        operationId: 'withdrawRegistration',
         summary: 'Withdraw a code: the user deleted their account (I4)',
         params: Type.Object(
           { identificationCode: IdentificationCode },
           { additionalProperties: false },
         ),
-        response: { 204: Type.Null(), ...errors },
+        response: { 204: Type.Null(), ...readErrors },
       },
     },
     async (request, reply) => {

@@ -146,7 +146,7 @@ export async function decideBatch(
   // One HMAC per item, used by the request rows and the audit entry alike.
   const msisdnHashes = items.map((i) => deps.hashNumber(i.msisdn));
   const codes = items.map((i) => i.identificationCode);
-  const reasons = results.map((r) => r.reason ?? null);
+  const reasons = results.map((r) => ('reason' in r ? r.reason : null));
   const entryIds = items.map((_, n) => entryByItem.get(n) ?? null);
   await tx.query(
     `INSERT INTO identification_requests

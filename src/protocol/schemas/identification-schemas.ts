@@ -48,7 +48,13 @@ export const IdentificationPending = Type.Object(
   Closed,
 );
 
-/** 200 (confirmed / not_confirmed) or 202 (pending); also the GET answer. */
+/** 200 of POST /v1/identifications: decided at once (protocol.md §2). */
+export const IdentificationDecided = Type.Union([
+  IdentificationConfirmed,
+  IdentificationNotConfirmed,
+]);
+
+/** Any state of a request: the GET answer (200 decided, 202 pending on the POST). */
 export const IdentificationAnswer = Type.Union([
   IdentificationConfirmed,
   IdentificationNotConfirmed,
@@ -77,14 +83,14 @@ export const BatchNotConfirmedReason = Type.Union([
   Type.Literal('NUMBER_REASSIGNED'),
   Type.Literal('NOT_SERVED'),
 ]);
-export const BatchResultItem = Type.Object(
-  {
-    requestId: Uuid,
-    result: Type.Union([Type.Literal('confirmed'), Type.Literal('not_confirmed')]),
-    reason: Type.Optional(BatchNotConfirmedReason),
-  },
-  Closed,
-);
+/** `reason` comes with not_confirmed only (protocol.md §2, R9). */
+export const BatchResultItem = Type.Union([
+  Type.Object({ requestId: Uuid, result: Type.Literal('confirmed') }, Closed),
+  Type.Object(
+    { requestId: Uuid, result: Type.Literal('not_confirmed'), reason: BatchNotConfirmedReason },
+    Closed,
+  ),
+]);
 export const BatchIdentificationResponse = Type.Object(
   { batchId: Uuid, results: Type.Array(BatchResultItem, { maxItems: MAX_BATCH_ITEMS }) },
   { ...Closed },
