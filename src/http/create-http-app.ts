@@ -8,12 +8,18 @@ import { toHttpError } from './to-http-error.js';
 
 export type HttpApp = FastifyInstance;
 
+/** How long close() waits for in-flight responses before cutting their connections. */
+export const DEFAULT_DRAIN_MS = 5_000;
+
 /**
  * A Fastify instance with the project's wire conventions (protocol.md §1):
  * bounded bodies, schemas that reject unknown properties and never coerce
  * types, every error as a CAMARA body, and `x-correlator` validated and echoed.
+ * `close()` waits at most `drainMs` for responses in flight.
  */
-export function createHttpApp(options: { bodyLimit?: number; log?: Logger } = {}): HttpApp {
+export function createHttpApp(
+  options: { bodyLimit?: number; log?: Logger; drainMs?: number } = {},
+): HttpApp {
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? MAX_BODY_BYTES,
@@ -32,6 +38,22 @@ export function createHttpApp(options: { bodyLimit?: number; log?: Logger } = {}
   // Bodies are JSON only (protocol.md §1): without Fastify's default text/plain
   // parser a text body is refused as 415, not parsed and then 400 "must be object".
   app.removeContentTypeParser('text/plain');
+
+  // A client that stops reading a response keeps its connection busy, and
+  // Fastify's close() would wait for it forever: a node that never stops.
+  let drainTimer: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    drainTimer = setTimeout(() => {
+      options.log?.warn('responses still in flight at close; cutting their connections');
+      app.server.closeAllConnections();
+    }, options.drainMs ?? DEFAULT_DRAIN_MS);
+    drainTimer.unref();
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearTimeout(drainTimer);
+    done();
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const correlator = request.headers['x-correlator'];
