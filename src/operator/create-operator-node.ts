@@ -174,6 +174,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
     };
     const results = await applySubscriberEvents(db, events, {
       clock,
+      maxSkewSeconds: config.node.maxClockSkewSeconds,
       log,
       onContractEnded: notices,
       onSubscriberChanged: notices,

@@ -23,6 +23,11 @@ class DuplicateEventRace extends Error {}
  * - Order: events are applied in `occurredAt` order (stable for equal
  *   times), so those of one number run in their order; an event older than
  *   the last applied event of its number is refused OUT_OF_ORDER.
+ * - An event dated beyond the clock-skew window ahead of now is refused
+ *   IN_FUTURE before anything is recorded: it would end contracts and close
+ *   register entries "in the future" (R7), and would move the number's mark
+ *   ahead so its real later events looked out of order. Not recorded, so the
+ *   BSS can send the same eventId again with its time corrected.
  * - Idempotent by eventId: a known eventId gets its first result back
  *   (`duplicate: true`) and changes nothing.
  * - Each event runs in its own transaction, hooks included; a refused or
@@ -69,6 +74,15 @@ async function applyOne(
   if (msisdnKey === null || Number.isNaN(occurredAt.getTime())) {
     // Not recordable (no number to key it by); the schema refuses these before us.
     return refusal(event, 'INVALID_EVENT', 'msisdn or occurredAt is malformed');
+  }
+  const skewMs = (options.maxSkewSeconds ?? 300) * 1000;
+  const now = options.clock.now();
+  if (occurredAt.getTime() > now.getTime() + skewMs) {
+    return refusal(
+      event,
+      'IN_FUTURE',
+      `occurredAt ${event.occurredAt} is ahead of this node's clock (${now.toISOString()}) by more than ${skewMs / 1000} s; check the sender's clock`,
+    );
   }
   try {
     return await db.transaction(async (tx) => {

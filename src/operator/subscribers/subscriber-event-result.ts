@@ -15,6 +15,7 @@ export const SUBSCRIBER_EVENT_ERRORS = {
   CONTRACT_ALREADY_OPEN: 'refused',
   CONTRACT_OVERLAP: 'refused',
   INVALID_EVENT: 'refused',
+  IN_FUTURE: 'refused',
   APPLY_FAILED: 'failed',
   PREVIOUS_EVENT_FAILED: 'failed',
 } as const;
@@ -54,6 +55,8 @@ export interface SubscriberChangedChange {
 
 export interface ApplySubscriberEventsOptions {
   clock: Clock;
+  /** How far ahead of this node's clock an occurredAt may be (node.maxClockSkewSeconds); default 300. */
+  maxSkewSeconds?: number;
   log?: Logger;
   /** Runs in the event's transaction: what it writes commits or rolls back with the event. */
   onContractEnded?: (tx: Queryable, change: ContractEndedChange) => Promise<void>;
