@@ -32,6 +32,11 @@ describe('subscriber file records', () => {
   it.each([
     [{ msisdn: '+7916' }, 'msisdn is not an E.164 number'],
     [{ msisdn: '+09161234567' }, 'msisdn is not an E.164 number'],
+    [{ msisdn: '+7916555000' }, 'msisdn is not a Russian mobile number (+79 and nine more digits)'],
+    [
+      { msisdn: '+74951234567' },
+      'msisdn is not a Russian mobile number (+79 and nine more digits)',
+    ],
     [{ msisdn: undefined }, 'missing msisdn'],
     [{ contractStart: '2020-13-01' }, 'contractStart is not a date or date-time with offset'],
     [

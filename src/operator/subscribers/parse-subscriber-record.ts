@@ -1,4 +1,4 @@
-import { msisdnToKey } from './subscriber-msisdn.js';
+import { isRussianMobileKey, msisdnToKey } from './subscriber-msisdn.js';
 
 /**
  * One row of a subscriber file, checked and normalized for loading:
@@ -62,6 +62,11 @@ export function checkSubscriberFields(fields: Fields): ParsedRecord {
   if (typeof msisdn !== 'string' || msisdn === '') return bad('missing msisdn');
   const msisdnKey = msisdnToKey(msisdn);
   if (msisdnKey === null) return bad('msisdn is not an E.164 number');
+  // A well-formed E.164 number that no Russian mobile contract can hold
+  // (+7916555000 has ten digits) would sit in the base and match nothing.
+  if (!isRussianMobileKey(msisdnKey)) {
+    return bad('msisdn is not a Russian mobile number (+79 and nine more digits)');
+  }
   if (typeof contractId !== 'string' || contractId === '') return bad('missing contractId');
   if (contractId.length > 128) return bad('contractId is longer than 128 characters');
   if (subscriberType !== 'individual' && subscriberType !== 'corporate') {

@@ -15,6 +15,14 @@ export function msisdnToKey(msisdn: string): string | null {
   return match ? (match[1] as string) : null;
 }
 
+// A Russian operator's subscriber is +7 9xx xxx-xx-xx: eleven digits in all.
+const RUSSIAN_MOBILE_KEY = /^79[0-9]{9}$/;
+
+/** Whether a key (digits, no plus) can be a Russian mobile number. */
+export function isRussianMobileKey(key: string): boolean {
+  return RUSSIAN_MOBILE_KEY.test(key);
+}
+
 /** The E.164 text of a stored key (pg returns bigint as a string). */
 export function keyToMsisdn(key: string | number | bigint): string {
   return `+${String(key)}`;
