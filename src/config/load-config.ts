@@ -36,6 +36,8 @@ export function validateConfig<T extends TSchema>(
   raw: unknown,
   schema: T,
   source = 'configuration',
+  /** Names the entry at a key path (`0.keys`) the way its reader knows it. */
+  nameKey: (key: string) => string = (key) => key,
 ): Readonly<import('@sinclair/typebox').Static<T>> {
   // Fill nested section objects so their defaults apply even when absent.
   const withSections = Value.Default(schema, structuredClone(raw ?? {}));
@@ -43,7 +45,7 @@ export function validateConfig<T extends TSchema>(
   const errors = [...Value.Errors(schema, converted)];
   if (errors.length > 0) {
     const lines = errors.slice(0, 10).map((e) => {
-      const key = e.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+      const key = nameKey(e.path.replace(/^\//, '').replaceAll('/', '.')) || '(root)';
       const allowed = (e.schema.anyOf as Array<{ const?: unknown }> | undefined)
         ?.map((s) => s.const)
         .filter((c) => c !== undefined);

@@ -45,5 +45,31 @@ export function loadDirectoryFile(path: string): Participant[] {
       `cannot read directory file ${path}: ${(err as Error).message}`,
     );
   }
-  return [...validateConfig(raw, Directory, `directory file ${path}`)] as Participant[];
+  return [
+    ...validateConfig(raw, Directory, `directory file ${path}`, (key) =>
+      nameDirectoryKey(raw, key),
+    ),
+  ] as Participant[];
+}
+
+/**
+ * `0.keys.1.x` becomes `participant "mts" key "mts-2025" x`: a person edits
+ * the directory by id and kid, not by position in a list.
+ */
+export function nameDirectoryKey(raw: unknown, key: string): string {
+  const [index, field, keyIndex, ...rest] = key.split('.');
+  if (!Array.isArray(raw) || index === undefined || !/^\d+$/.test(index)) return key;
+  const entry = raw[Number(index)] as { id?: unknown; keys?: unknown } | undefined;
+  const who =
+    typeof entry?.id === 'string'
+      ? `participant "${entry.id}"`
+      : `participant #${Number(index) + 1} (no id)`;
+  if (field === undefined) return who;
+  if (field === 'keys' && keyIndex !== undefined && /^\d+$/.test(keyIndex)) {
+    const keys = Array.isArray(entry?.keys) ? (entry.keys as Array<{ kid?: unknown }>) : [];
+    const kid = keys[Number(keyIndex)]?.kid;
+    const which = typeof kid === 'string' ? `key "${kid}"` : `key #${Number(keyIndex) + 1}`;
+    return [who, which, ...rest].join(' ');
+  }
+  return `${who} ${[field, keyIndex, ...rest].filter((p) => p !== undefined).join('.')}`;
 }
