@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.js';
 import { assertSchemaName, type Database, type Queryable, type QueryResult } from './port.js';
 
 export interface PgliteDriverOptions {
@@ -14,10 +15,24 @@ export interface PgliteDriverOptions {
  * waits for it rather than joining it.
  */
 export async function createPgliteDatabase(options: PgliteDriverOptions = {}): Promise<Database> {
-  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
-  const pglite = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
-  await pglite.waitReady;
-  return wrapPglite(pglite, options.schema ?? 'public', () => pglite.close());
+  if (options.dataDir === undefined) {
+    const pglite = new PGlite();
+    await pglite.waitReady;
+    return wrapPglite(pglite, options.schema ?? 'public', () => pglite.close());
+  }
+  await mkdir(options.dataDir, { recursive: true });
+  const release = lockDataDir(options.dataDir);
+  try {
+    const pglite = new PGlite(options.dataDir);
+    await pglite.waitReady;
+    return await wrapPglite(pglite, options.schema ?? 'public', async () => {
+      await pglite.close();
+      release();
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 /** Wraps an open PGlite instance; `onClose` decides what closing means. */
@@ -72,8 +87,14 @@ export async function createSharedPgliteDatabases(
   schemas: readonly string[],
 ): Promise<{ databases: Database[]; close(): Promise<void> }> {
   await mkdir(dataDir, { recursive: true });
+  const release = lockDataDir(dataDir);
   const pglite = new PGlite(dataDir);
-  await pglite.waitReady;
+  try {
+    await pglite.waitReady;
+  } catch (err) {
+    release();
+    throw err;
+  }
   const run = async <R>(
     target: Pick<PGlite, 'query'>,
     sql: string,
@@ -106,7 +127,13 @@ export async function createSharedPgliteDatabases(
     };
     databases.push(db);
   }
-  return { databases, close: () => pglite.close() };
+  return {
+    databases,
+    close: async () => {
+      await pglite.close();
+      release();
+    },
+  };
 }
 
 /**

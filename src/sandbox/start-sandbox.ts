@@ -1,7 +1,9 @@
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import type { Config } from '../config/config-schema.js';
 import { systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { lockDataDir } from '../db/data-dir-lock.js';
 import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
 import { registerSandboxConsole } from './sandbox-console.js';
 import { type SandboxNetwork, startSandboxNetwork } from './sandbox-network.js';
@@ -23,7 +25,27 @@ export async function startSandbox(deps: {
   reset?: boolean;
 }): Promise<RunningSandbox> {
   const { config, log } = deps;
-  if (deps.reset) await rm(config.sandbox.dataDir, { recursive: true, force: true });
+  const { dataDir } = config.sandbox;
+  // A reset must not wipe the directory of a sandbox that is running on it.
+  if (deps.reset && existsSync(dataDir)) {
+    lockDataDir(dataDir)();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  await mkdir(dataDir, { recursive: true });
+  const release = lockDataDir(dataDir);
+  try {
+    return await startOn(config, log, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+async function startOn(
+  config: Readonly<Config>,
+  log: Logger,
+  release: () => void,
+): Promise<RunningSandbox> {
   const network = await startSandboxNetwork({
     dataDir: config.sandbox.dataDir,
     host: config.sandbox.host,
@@ -66,7 +88,15 @@ export async function startSandbox(deps: {
     clock: systemClock,
     log,
   });
-  const url = await app.listen({ host: config.sandbox.host, port: config.sandbox.port });
+  let url: string;
+  try {
+    url = await app.listen({ host: config.sandbox.host, port: config.sandbox.port });
+  } catch (err) {
+    // Close what is already open, so a failed start exits instead of serving half.
+    await app.close();
+    await network.stop();
+    throw err;
+  }
   return {
     url,
     network,
@@ -74,6 +104,7 @@ export async function startSandbox(deps: {
     async stop() {
       await app.close();
       await network.stop();
+      release();
     },
   };
 }
