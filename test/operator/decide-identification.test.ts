@@ -25,7 +25,9 @@ const code = (n: number) => `code-${String(n).padStart(4, '0')}-abcdefgh`;
 
 describeEachDriver('decideIdentification', (kind) => {
   let db: Database;
-  const clock = createManualClock('2026-11-28T09:00:00Z');
+  // The BSS reports events once they have happened: this node's clock is past the
+  // latest of them, or they would be refused as IN_FUTURE.
+  const clock = createManualClock('2026-11-28T12:00:00Z');
   const deps: DecideDeps = {
     ids: newId,
     hashNumber: createNumberHasher('a test key of 32 bytes, not real'),
