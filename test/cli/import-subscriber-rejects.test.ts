@@ -31,6 +31,12 @@ describe('idbridge operator import-subscribers', () => {
         ([k]) => k !== 'DATABASE_URL' && !k.startsWith('IDBRIDGE_'),
       ),
     );
+    // Maintenance commands never create an embedded database; migrate does (issue 23 item 4).
+    await run(process.execPath, [BIN, 'migrate', '--node', 'operator'], {
+      cwd: dir,
+      env: { ...env, IDBRIDGE_LOG__LEVEL: 'warn' },
+      timeout: 60_000,
+    });
     const { stdout } = await run(process.execPath, [BIN, 'operator', 'import-subscribers', file], {
       cwd: dir,
       env: { ...env, IDBRIDGE_LOG__LEVEL: 'warn' },

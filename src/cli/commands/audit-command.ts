@@ -9,8 +9,9 @@ import {
   verifyAuditLog,
 } from '../../audit/verify-audit-log.js';
 import { IdbridgeError } from '../../core/errors.js';
-import { openDatabase } from '../../db/open-database.js';
+import type { Database } from '../../db/port.js';
 import { createCliContext } from '../cli-context.js';
+import { openCliDatabase } from '../cli-database.js';
 
 export interface AuditCommandOptions {
   config?: string;
@@ -67,12 +68,9 @@ export function registerAuditCommand(program: Command): void {
     });
 }
 
-async function withDb<T>(
-  opts: AuditCommandOptions,
-  fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
-): Promise<T> {
+async function withDb<T>(opts: AuditCommandOptions, fn: (db: Database) => Promise<T>): Promise<T> {
   const { config } = createCliContext(opts.config);
-  const db = await openDatabase(config.database);
+  const db = await openCliDatabase(config.database);
   try {
     return await fn(db);
   } finally {

@@ -5,7 +5,6 @@ import { systemClock } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { migrate } from '../../db/migrator.js';
-import { openDatabase } from '../../db/open-database.js';
 import { writeNoticesForImportedEnds } from '../../operator/notices/write-contract-notices.js';
 import {
   formatFromFileName,
@@ -17,6 +16,7 @@ import {
   createPostgresBulkLoader,
 } from '../../operator/subscribers/postgres-bulk-loader.js';
 import { createCliContext } from '../cli-context.js';
+import { openCliDatabase } from '../cli-database.js';
 
 interface ImportSubscribersFlags {
   config?: string;
@@ -40,7 +40,9 @@ export function registerImportSubscribersCommand(operatorCommand: Command): void
     .option('--batch <n>', 'lines per transaction (default 100000)')
     .option('--restart', 'import from the first line even if this file was imported before')
     .option('--no-progress', 'no progress bar (logs only)')
-    .action(async (file: string, opts: ImportSubscribersFlags) => {
+    .action(async (file: string, _flags: ImportSubscribersFlags, command: Command) => {
+      // -c may sit before or after the subcommand; commander gives it to `operator` when after.
+      const opts = command.optsWithGlobals<ImportSubscribersFlags>();
       const format = (opts.format ?? formatFromFileName(file)) as SubscriberFileFormat;
       if (format !== 'csv' && format !== 'ndjson')
         throw new IdbridgeError('INVALID_ARGUMENT', '--format must be csv or ndjson');
@@ -49,7 +51,7 @@ export function registerImportSubscribersCommand(operatorCommand: Command): void
         throw new IdbridgeError('INVALID_ARGUMENT', '--batch must be a positive integer');
       }
       const { config, log } = createCliContext(opts.config);
-      const db = await openDatabase(config.database);
+      const db = await openCliDatabase(config.database);
       let bulkLoader: BulkLoader | undefined;
       // The first Ctrl-C stops after the chunk being committed; run again to resume.
       const controller = new AbortController();

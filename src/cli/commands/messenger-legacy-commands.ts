@@ -18,6 +18,7 @@ import {
   readLegacyConfig,
 } from '../../messenger/legacy/open-legacy-reconciler.js';
 import { createCliContext } from '../cli-context.js';
+import { openCliDatabase } from '../cli-database.js';
 
 interface Flags {
   config?: string;
@@ -54,7 +55,7 @@ export function registerLegacyCommands(messengerCommand: Command): void {
       }
       const chunkLines = positive(opts.chunk, '--chunk');
       const { config, log } = createCliContext(opts.config);
-      const db = await openMessengerDatabase(config);
+      const db = await openMessengerDatabase(config, openCliDatabase);
       const stop = interruptible();
       const tty = opts.progress && process.stdout.isTTY === true;
       const bar = new cliProgress.SingleBar(
@@ -114,7 +115,7 @@ export function registerLegacyCommands(messengerCommand: Command): void {
       const opts = command.optsWithGlobals<Flags>();
       const { config, log } = createCliContext(opts.config);
       const legacy = readLegacyConfig(config);
-      const reconciler = await openLegacyReconciler(config, log);
+      const reconciler = await openLegacyReconciler(config, log, openCliDatabase);
       const stop = interruptible();
       const view = createProgressView(opts.progress && process.stdout.isTTY === true, (line) =>
         log.info(line),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { migrate } from '../../db/migrator.js';
-import { openDatabase } from '../../db/open-database.js';
 import { createCliContext } from '../cli-context.js';
+import { openCliDatabase } from '../cli-database.js';
 
 export const MIGRATION_SETS_BY_NODE: Record<string, string[]> = {
   operator: ['shared', 'operator'],
@@ -20,7 +20,7 @@ export function registerMigrateCommand(program: Command): void {
       if (!sets)
         throw new Error(`--node must be one of ${Object.keys(MIGRATION_SETS_BY_NODE).join(', ')}`);
       const { config } = createCliContext(opts.config);
-      const db = await openDatabase(config.database);
+      const db = await openCliDatabase(config.database, { create: true });
       try {
         const report = await migrate(db, sets);
         for (const m of report.applied) console.log(`applied ${m.set}/${m.version}_${m.name}`);

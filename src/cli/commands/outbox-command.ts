@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
 import { maskDeep } from '../../core/mask-phone-numbers.js';
-import { openDatabase } from '../../db/open-database.js';
 import type { Queryable } from '../../db/port.js';
 import {
   inspectOutbox,
@@ -12,6 +11,7 @@ import {
 } from '../../outbox/outbox-ops-store.js';
 import { formatOutboxRows, formatOutboxStatus } from '../../outbox/outbox-report-text.js';
 import { createCliContext } from '../cli-context.js';
+import { openCliDatabase } from '../cli-database.js';
 
 export interface OutboxCommandOptions {
   config?: string;
@@ -69,7 +69,7 @@ export function registerOutboxCommand(program: Command): void {
 
 async function withDatabase(opts: OutboxCommandOptions, sub: OutboxSubcommand): Promise<void> {
   const { config } = createCliContext(opts.config);
-  const db = await openDatabase(config.database);
+  const db = await openCliDatabase(config.database);
   try {
     console.log(await runOutboxCommand(db, sub, opts));
   } finally {

@@ -2,7 +2,6 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
-import { openDatabase } from '../../db/open-database.js';
 import type { Database } from '../../db/port.js';
 import { buildReport, readClaimedNodeKind } from '../../report/build-report.js';
 import { formatReport } from '../../report/format-report.js';
@@ -13,6 +12,7 @@ import {
   type ReportNodeKind,
 } from '../../report/report-types.js';
 import { createCliContext } from '../cli-context.js';
+import { openCliDatabase } from '../cli-database.js';
 import { parseTime } from './audit-command.js';
 
 export interface ReportCommandOptions {
@@ -49,7 +49,7 @@ export function registerReportCommand(program: Command): void {
       // Validate before opening anything: bad input changes nothing.
       const request = parseReportOptions(opts, systemClock);
       const { config } = createCliContext(opts.config);
-      const db = await openDatabase(config.database);
+      const db = await openCliDatabase(config.database);
       let text: string;
       try {
         text = await runReport(db, request);

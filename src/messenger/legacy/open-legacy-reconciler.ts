@@ -24,9 +24,15 @@ export function readLegacyConfig(config: Readonly<Config>): LegacyConfig {
   return config.messenger.legacy;
 }
 
+/** Opens a database; the CLI passes one that also says which database it is. */
+export type OpenDatabase = (settings: Readonly<Config>['database']) => Promise<Database>;
+
 /** The messenger's database, migrated (the legacy CLI commands need nothing else). */
-export async function openMessengerDatabase(config: Readonly<Config>): Promise<Database> {
-  const db = await openDatabase(config.database);
+export async function openMessengerDatabase(
+  config: Readonly<Config>,
+  open: OpenDatabase = openDatabase,
+): Promise<Database> {
+  const db = await open(config.database);
   try {
     await migrate(db, ['shared', 'messenger']);
     return db;
@@ -43,6 +49,7 @@ export async function openMessengerDatabase(config: Readonly<Config>): Promise<D
 export async function openLegacyReconciler(
   config: Readonly<Config>,
   log: Logger,
+  open: OpenDatabase = openDatabase,
 ): Promise<{ deps: ReconcileDeps; graceMs: number; close(): Promise<void> }> {
   const credentials = loadNodeCredentials(config);
   if (config.routing.planFiles.length === 0) {
@@ -63,7 +70,7 @@ export async function openLegacyReconciler(
         })
       ).table,
   });
-  const db = await openMessengerDatabase(config);
+  const db = await openMessengerDatabase(config, open);
   const client = createPartnerClient({
     signer: credentials.signer,
     resolveKey: credentials.resolveKey,
