@@ -31,17 +31,24 @@ export class IdbridgeError extends Error {
   readonly status: number;
   /** Seconds, sent as `Retry-After` with TOO_MANY_REQUESTS / UNAVAILABLE. */
   readonly retryAfterSeconds: number | undefined;
+  /**
+   * The specific cause (`CODE_EXPIRED`), sent as `code` by listeners that
+   * document cause codes (the messenger app API); the partner APIs keep the
+   * protocol's generic codes.
+   */
+  readonly causeCode: string | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+    options: { cause?: unknown; retryAfterSeconds?: number; causeCode?: string } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'IdbridgeError';
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.causeCode = options.causeCode;
   }
 
   toBody(): CamaraErrorBody {

@@ -18,7 +18,13 @@ export const DEFAULT_DRAIN_MS = 5_000;
  * `close()` waits at most `drainMs` for responses in flight.
  */
 export function createHttpApp(
-  options: { bodyLimit?: number; log?: Logger; drainMs?: number } = {},
+  options: {
+    bodyLimit?: number;
+    log?: Logger;
+    drainMs?: number;
+    /** Send an error's specific cause (`CODE_EXPIRED`) as its `code`. */
+    causeCodes?: boolean;
+  } = {},
 ): HttpApp {
   const app = Fastify({
     logger: false,
@@ -71,7 +77,7 @@ export function createHttpApp(
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const { body, retryAfterSeconds } = toHttpError(error);
+    const { body, retryAfterSeconds } = toHttpError(error, { causeCodes: options.causeCodes });
     if (body.status === 400) body.message = nameInvalidItem(error, request.body, body.message);
     // The client sees a bare 500; the operator of the node sees why.
     if (body.status >= 500)

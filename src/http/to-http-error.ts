@@ -3,16 +3,22 @@ import { type CamaraErrorBody, isIdbridgeError } from '../core/errors.js';
 /**
  * Maps anything a route can throw to a CAMARA body (protocol.md §1). Fastify's
  * own errors (validation, body limit, media type, JSON syntax) keep their 4xx
- * meaning; anything unexpected becomes a bare 500 with no detail.
+ * meaning; anything unexpected becomes a bare 500 with no detail. With
+ * `causeCodes`, an error's specific cause replaces its generic code.
  */
-export function toHttpError(error: unknown): {
+export function toHttpError(
+  error: unknown,
+  options: { causeCodes?: boolean } = {},
+): {
   body: CamaraErrorBody;
   retryAfterSeconds?: number;
 } {
   if (isIdbridgeError(error)) {
+    const body = error.toBody();
+    if (options.causeCodes && error.causeCode) body.code = error.causeCode;
     return error.retryAfterSeconds === undefined
-      ? { body: error.toBody() }
-      : { body: error.toBody(), retryAfterSeconds: error.retryAfterSeconds };
+      ? { body }
+      : { body, retryAfterSeconds: error.retryAfterSeconds };
   }
   const e = error as { code?: string; statusCode?: number; validation?: unknown; message?: string };
   if (e.validation !== undefined) {

@@ -163,7 +163,7 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
   runtime.every('identification retries and deadlines', config.messenger.pollIntervalMs, runDuties);
   runtime.every('sms state purge', 3_600_000, () => purgeSmsState(db, smsDeps));
 
-  const appApp = createHttpApp({ log });
+  const appApp = createHttpApp({ log, causeCodes: true });
   await registerOpenApi(appApp, {
     security: 'bearer',
     webhooks: messengerWebhooksDocument(),

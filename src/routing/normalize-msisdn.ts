@@ -43,5 +43,5 @@ export function normalizeMsisdn(input: string, defaultCountry: CountryCode = 'RU
 }
 
 function invalid(message: string): IdbridgeError {
-  return new IdbridgeError('INVALID_ARGUMENT', message);
+  return new IdbridgeError('INVALID_ARGUMENT', message, { causeCode: 'INVALID_NUMBER' });
 }

@@ -64,7 +64,7 @@ for (const kind of TEST_DRIVERS) {
       ];
       for (const res of answers) {
         expect(res.status, JSON.stringify(res.body)).toBe(404);
-        expect(res.body).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+        expect(res.body).toMatchObject({ status: 404, code: 'USER_NOT_FOUND' });
         expect(JSON.stringify(res.body)).not.toContain('9160000011');
       }
 

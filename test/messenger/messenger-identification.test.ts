@@ -134,10 +134,12 @@ for (const kind of TEST_DRIVERS) {
       for (let i = 0; i < 5; i++) {
         const res = await confirm('+79160000002', wrong);
         expect(res.status).toBe(400);
+        // A backend branches on the code, never on the message (issue 23 item 8).
+        expect(res.body).toMatchObject({ status: 400, code: 'CODE_MISMATCH' });
       }
       const locked = await confirm('+79160000002', code);
       expect(locked.status).toBe(403);
-      expect(locked.body).toMatchObject({ code: 'PERMISSION_DENIED' });
+      expect(locked.body).toMatchObject({ status: 403, code: 'CODE_LOCKED' });
     });
 
     it('refuses an expired code', async () => {
@@ -146,6 +148,7 @@ for (const kind of TEST_DRIVERS) {
       n.clock.advance(5 * MINUTE_MS + 1000);
       const res = await confirm('+79160000003', code);
       expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ status: 400, code: 'CODE_EXPIRED' });
       expect(JSON.stringify(res.body)).toMatch(/expired/);
     });
 

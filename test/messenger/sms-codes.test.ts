@@ -99,7 +99,8 @@ describeEachDriver('SMS codes (R2)', (kind) => {
     await expect(attempt('111111')).rejects.toMatchObject({
       code: 'PERMISSION_DENIED',
       reason: 'code_locked',
-      message: expect.stringMatching(/^code_locked: .*request a new code/),
+      causeCode: 'CODE_LOCKED',
+      message: expect.stringMatching(/request a new code/),
     });
   });
 

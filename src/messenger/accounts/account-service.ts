@@ -137,13 +137,16 @@ export function createAccountService(deps: {
       throw new IdbridgeError(
         'CONFLICT',
         `a ${user.state} user cannot be re-verified; register afresh`,
+        { causeCode: 'USER_STATE_CONFLICT' },
       );
     }
     if (msisdn !== user.msisdn) {
       await db.transaction(async (tx) => {
         const other = await findLiveUserByNumber(tx, msisdn, { lock: true });
         if (other && other.userId !== userId) {
-          throw new IdbridgeError('CONFLICT', 'the new number belongs to another account');
+          throw new IdbridgeError('CONFLICT', 'the new number belongs to another account', {
+            causeCode: 'NUMBER_IN_USE',
+          });
         }
         await tx.query('UPDATE users SET msisdn = $2 WHERE user_id = $1', [userId, msisdn]);
       });
@@ -161,7 +164,7 @@ export function createAccountService(deps: {
     await db.transaction(async (tx) => {
       const user = await findUser(tx, userId, { lock: true });
       if (!user || user.state === 'deleted')
-        throw new IdbridgeError('NOT_FOUND', `no user ${userId}`);
+        throw new IdbridgeError('NOT_FOUND', `no user ${userId}`, { causeCode: 'USER_NOT_FOUND' });
       const now = clock.now();
       if (user.identificationCode && user.operatorId) {
         await enqueueOutbox(
@@ -191,7 +194,7 @@ export function createAccountService(deps: {
   async function requireUser(userId: string): Promise<User> {
     const user = await findUser(db, userId);
     if (!user || user.state === 'deleted')
-      throw new IdbridgeError('NOT_FOUND', `no user ${userId}`);
+      throw new IdbridgeError('NOT_FOUND', `no user ${userId}`, { causeCode: 'USER_NOT_FOUND' });
     return user;
   }
 

@@ -2,13 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { IdbridgeError } from '../../core/errors.js';
 import type { Database } from '../../db/port.js';
-import { ErrorBody, Uuid } from '../../protocol/schemas/index.js';
+import { Uuid } from '../../protocol/schemas/index.js';
 import { normalizeMsisdn } from '../../routing/index.js';
 import type { AccountService } from '../accounts/account-service.js';
 import type { PermissionCheck } from '../permission/permission-check.js';
 import { listDevOutbox } from '../sms/index.js';
 import { maySend } from '../users/user-states.js';
 import type { User } from '../users/user-store.js';
+import { AppErrorBody } from './app-error-codes.js';
 
 const Closed = { additionalProperties: false } as const;
 const Phone = Type.String({
@@ -19,16 +20,16 @@ const Phone = Type.String({
 const SmsCode = Type.String({ minLength: 4, maxLength: 10 });
 const UserParams = Type.Object({ userId: Uuid }, Closed);
 const errors = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-  413: ErrorBody,
-  415: ErrorBody,
-  429: ErrorBody,
-  500: ErrorBody,
-  503: ErrorBody,
+  400: AppErrorBody,
+  401: AppErrorBody,
+  403: AppErrorBody,
+  404: AppErrorBody,
+  409: AppErrorBody,
+  413: AppErrorBody,
+  415: AppErrorBody,
+  429: AppErrorBody,
+  500: AppErrorBody,
+  503: AppErrorBody,
 };
 
 const UserView = Type.Object(
@@ -171,7 +172,8 @@ export function registerMessengerAppRoutes(
       const { userId } = request.params as { userId: string };
       const answer = await deps.permission.check(userId);
       // I4: a deleted account is gone for the API, as on every other route.
-      if (answer.state === 'deleted') throw new IdbridgeError('NOT_FOUND', `no user ${userId}`);
+      if (answer.state === 'deleted')
+        throw new IdbridgeError('NOT_FOUND', `no user ${userId}`, { causeCode: 'USER_NOT_FOUND' });
       return answer;
     },
   );

@@ -117,13 +117,15 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
   async function identify(userId: string, start: StartIdentification): Promise<User> {
     const requestId = await db.transaction(async (tx) => {
       const user = await findUser(tx, userId, { lock: true });
-      if (!user) throw new IdbridgeError('NOT_FOUND', `no user ${userId}`);
+      if (!user)
+        throw new IdbridgeError('NOT_FOUND', `no user ${userId}`, { causeCode: 'USER_NOT_FOUND' });
       return beginAttempt(tx, user, start);
     });
     deps.afterUserChanged(userId);
     if (requestId) await send(requestId);
     const user = await findUser(db, userId);
-    if (!user) throw new IdbridgeError('NOT_FOUND', `no user ${userId}`);
+    if (!user)
+      throw new IdbridgeError('NOT_FOUND', `no user ${userId}`, { causeCode: 'USER_NOT_FOUND' });
     return user;
   }
 

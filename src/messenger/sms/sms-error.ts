@@ -2,9 +2,8 @@ import { type ErrorCode, IdbridgeError } from '../../core/errors.js';
 
 /**
  * Why an SMS code request or check was refused. Stable, machine-readable:
- * the app shows its own text for each. The reason also opens the message
- * (`code_expired: …`), so it reaches the client in the CAMARA body even
- * before the wire body carries a separate field.
+ * the app shows its own text for each. The app API sends it upper-cased as
+ * the body's `code` (`CODE_EXPIRED`, listed in ../http/app-error-codes.ts).
  */
 export type SmsRefusalReason =
   | 'invalid_number'
@@ -22,7 +21,8 @@ export type SmsRefusalReason =
   | 'caller_send_limit'
   | 'sms_send_failed';
 
-const REASON_CODE: Record<SmsRefusalReason, ErrorCode> = {
+/** The generic code, and so the HTTP status, of each reason; the app API sends the reason itself as `code`. */
+export const SMS_REASON_ERROR_CODE: Record<SmsRefusalReason, ErrorCode> = {
   invalid_number: 'INVALID_ARGUMENT',
   invalid_purpose: 'INVALID_ARGUMENT',
   invalid_code_format: 'INVALID_ARGUMENT',
@@ -49,7 +49,7 @@ export class SmsError extends IdbridgeError {
     detail: string,
     options: { retryAfterSeconds?: number; attemptsLeft?: number; cause?: unknown } = {},
   ) {
-    super(REASON_CODE[reason], `${reason}: ${detail}`, options);
+    super(SMS_REASON_ERROR_CODE[reason], detail, { ...options, causeCode: reason.toUpperCase() });
     this.name = 'SmsError';
     this.reason = reason;
     this.attemptsLeft = options.attemptsLeft;

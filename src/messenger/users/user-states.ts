@@ -31,7 +31,9 @@ const ALLOWED: Record<UserState, readonly UserState[]> = {
 
 export function assertTransition(from: UserState, to: UserState): void {
   if (!ALLOWED[from].includes(to)) {
-    throw new IdbridgeError('CONFLICT', `a user in state ${from} cannot become ${to}`);
+    throw new IdbridgeError('CONFLICT', `a user in state ${from} cannot become ${to}`, {
+      causeCode: 'USER_STATE_CONFLICT',
+    });
   }
 }
 
