@@ -29,11 +29,17 @@ registerReportCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  // Expected faults (bad config, bad input) print one clear line; anything
-  // else prints its stack for a bug report. Numbers stay masked either way.
+  // Expected faults (bad config, bad input, a port in use) print one clear
+  // line, with the underlying stack only at log level debug; anything else
+  // prints its stack for a bug report. Numbers stay masked either way.
+  const debug = (process.env.IDBRIDGE_LOG__LEVEL ?? '').toLowerCase() === 'debug';
+  const stackOf = (e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e));
   const text = isIdbridgeError(err)
-    ? `idbridge: ${err.message}`
-    : `idbridge: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+    ? `idbridge: ${err.message}${debug && err.cause !== undefined ? `\n${stackOf(err.cause)}` : ''}`
+    : `idbridge: ${stackOf(err)}`;
   console.error(maskPhoneNumbers(text));
   process.exitCode = isIdbridgeError(err) && err.code === 'INVALID_ARGUMENT' ? 2 : 1;
+  // A failed start has closed what it opened; should anything still hold the
+  // event loop (a driver's socket), the process still ends (issue 23 item 2).
+  setTimeout(() => process.exit(), 3_000).unref();
 }

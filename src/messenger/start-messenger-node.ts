@@ -7,6 +7,8 @@ import type { Logger } from '../core/logger.js';
 import { migrate } from '../db/migrator.js';
 import { claimNodeIdentity } from '../db/node-identity-store.js';
 import { openDatabase } from '../db/open-database.js';
+import { closeQuietly } from '../node/close-quietly.js';
+import { listenOrExplain } from '../node/listen-or-explain.js';
 import { loadNodeCredentials } from '../node/node-credentials.js';
 import { createRoutingService, loadRoutingTable } from '../routing/index.js';
 import { createMessengerNode, type MessengerNode } from './create-messenger-node.js';
@@ -42,10 +44,11 @@ export async function startMessengerNode(
       ).table,
   });
   const db = await openDatabase(config.database);
+  let node: MessengerNode | undefined;
   try {
     await migrate(db, MESSENGER_MIGRATION_SETS);
     await claimNodeIdentity(db, 'messenger', credentials.selfId);
-    const node = await createMessengerNode({
+    node = await createMessengerNode({
       db,
       clock: systemClock,
       ids: newId,
@@ -56,20 +59,31 @@ export async function startMessengerNode(
       smsSecret,
       ...createMessengerWebhooks(webhookSettings, { clock: systemClock, newId }),
     });
-    const partnerUrl = await node.partnerApp.listen({ ...config.node.partnerListener });
-    const appUrl = await node.appApp.listen({ ...config.node.internalListener });
-    await node.start();
+    const started = node;
+    const partnerUrl = await listenOrExplain(
+      started.partnerApp,
+      config.node.partnerListener,
+      'node.partnerListener',
+    );
+    const appUrl = await listenOrExplain(
+      started.appApp,
+      config.node.internalListener,
+      'node.internalListener',
+    );
+    await started.start();
     return {
-      node,
+      node: started,
       appUrl,
       partnerUrl,
       async stop() {
-        await node.stop();
+        await started.stop();
         await db.close();
       },
     };
   } catch (err) {
-    await db.close();
+    // Close what was opened, so no listener of a failed start answers (issue 23 item 2).
+    await closeQuietly(log, () => node?.stop());
+    await closeQuietly(log, () => db.close());
     throw err;
   }
 }

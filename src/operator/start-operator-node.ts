@@ -5,6 +5,8 @@ import type { Logger } from '../core/logger.js';
 import { migrate } from '../db/migrator.js';
 import { claimNodeIdentity } from '../db/node-identity-store.js';
 import { openDatabase } from '../db/open-database.js';
+import { closeQuietly } from '../node/close-quietly.js';
+import { listenOrExplain } from '../node/listen-or-explain.js';
 import { loadNodeCredentials } from '../node/node-credentials.js';
 import { createOperatorNode, type OperatorNode } from './create-operator-node.js';
 import { createHttpBssChecker } from './identification/http-bss-checker.js';
@@ -27,13 +29,15 @@ export async function startOperatorNode(
 }> {
   const credentials = loadNodeCredentials(config);
   const db = await openDatabase(config.database);
+  let node: OperatorNode | undefined;
+  let nats: { stop(): Promise<void> } | undefined;
   try {
     const report = await migrate(db, OPERATOR_MIGRATION_SETS);
     if (report.applied.length > 0)
       log.info({ applied: report.applied.length }, 'migrations applied');
     await claimNodeIdentity(db, 'operator', credentials.selfId);
     const checkerUrl = config.operator.slowPath.checkerUrl;
-    const node = await createOperatorNode({
+    node = await createOperatorNode({
       db,
       clock: systemClock,
       ids: newId,
@@ -44,30 +48,43 @@ export async function startOperatorNode(
         ? createHttpBssChecker({ url: checkerUrl, timeoutMs: config.node.requestTimeoutMs })
         : undefined,
     });
-    const partnerUrl = await node.partnerApp.listen({ ...config.node.partnerListener });
-    const internalUrl = await node.internalApp.listen({ ...config.node.internalListener });
-    await node.start();
+    const started = node;
+    const partnerUrl = await listenOrExplain(
+      started.partnerApp,
+      config.node.partnerListener,
+      'node.partnerListener',
+    );
+    const internalUrl = await listenOrExplain(
+      started.internalApp,
+      config.node.internalListener,
+      'node.internalListener',
+    );
+    await started.start();
     // The same events from a bus, for operators whose BSS publishes to NATS.
-    const nats = config.operator.nats.enabled
+    nats = config.operator.nats.enabled
       ? await startNatsSubscriberEventConsumer({
           config: config.operator.nats,
           clock: systemClock,
           log,
-          apply: (events) => node.applyEvents(events),
+          apply: (events) => started.applyEvents(events),
         })
       : undefined;
+    const consumer = nats;
     return {
-      node,
+      node: started,
       partnerUrl,
       internalUrl,
       async stop() {
-        await nats?.stop();
-        await node.stop();
+        await consumer?.stop();
+        await started.stop();
         await db.close();
       },
     };
   } catch (err) {
-    await db.close();
+    // Close what was opened, so no listener of a failed start answers (issue 23 item 2).
+    await closeQuietly(log, () => nats?.stop());
+    await closeQuietly(log, () => node?.stop());
+    await closeQuietly(log, () => db.close());
     throw err;
   }
 }

@@ -9,8 +9,10 @@ import { migrate } from '../db/migrator.js';
 import { claimNodeIdentity } from '../db/node-identity-store.js';
 import { createSharedPgliteDatabases } from '../db/pglite-driver.js';
 import type { Database } from '../db/port.js';
+import type { HttpApp } from '../http/create-http-app.js';
 import { createMessengerNode, type MessengerNode } from '../messenger/create-messenger-node.js';
 import { MESSENGER_MIGRATION_SETS } from '../messenger/start-messenger-node.js';
+import { listenOrExplain } from '../node/listen-or-explain.js';
 import { createNodeCredentials } from '../node/node-credentials.js';
 import { createOperatorNode, type OperatorNode } from '../operator/create-operator-node.js';
 import { OPERATOR_MIGRATION_SETS } from '../operator/start-operator-node.js';
@@ -119,82 +121,98 @@ export async function startSandboxNetwork(deps: {
   const shared = await createSharedPgliteDatabases(join(dataDir, 'db'), nodeIds);
   const dbOf = (id: string) => shared.databases[nodeIds.indexOf(id)] as Database;
 
-  const operators: SandboxOperator[] = [];
-  for (const [i, op] of KNOWN_OPERATORS.entries()) {
-    const db = dbOf(op.id);
-    await migrate(db, OPERATOR_MIGRATION_SETS);
-    await claimNodeIdentity(db, 'operator', op.id);
-    const previous = KNOWN_OPERATORS[(i + KNOWN_OPERATORS.length - 1) % KNOWN_OPERATORS.length]!.id;
-    const seeded = await seedSandboxSubscribers(db, {
-      homeDef: homeDef(op.id),
-      count: deps.subscribersPerOperator,
-      portedIn: ported.filter(([n]) => n.startsWith(homeDef(previous))).map(([n]) => n),
+  // Nodes made so far: a failed start stops them, so none is left serving.
+  const opened: Array<{ stop(): Promise<void> }> = [];
+  const listen = (app: HttpApp, offset: number, what: string) =>
+    listenOrExplain(
+      app,
+      { host, port: port(offset) },
+      `sandbox --port ${basePort} + ${offset} (${what})`,
+    );
+  try {
+    const operators: SandboxOperator[] = [];
+    for (const [i, op] of KNOWN_OPERATORS.entries()) {
+      const db = dbOf(op.id);
+      await migrate(db, OPERATOR_MIGRATION_SETS);
+      await claimNodeIdentity(db, 'operator', op.id);
+      const previous =
+        KNOWN_OPERATORS[(i + KNOWN_OPERATORS.length - 1) % KNOWN_OPERATORS.length]!.id;
+      const seeded = await seedSandboxSubscribers(db, {
+        homeDef: homeDef(op.id),
+        count: deps.subscribersPerOperator,
+        portedIn: ported.filter(([n]) => n.startsWith(homeDef(previous))).map(([n]) => n),
+      });
+      if (seeded > 0)
+        log.info({ operator: op.id, subscribers: seeded }, 'sandbox subscribers created');
+      const node = await createOperatorNode({
+        db,
+        clock,
+        ids: newId,
+        log: log.child({ node: op.id }),
+        credentials: credentialsOf(op.id),
+        config: baseConfig({ operator: { slowPath: { enabled: true, pollIntervalMs: 1000 } } }),
+        // The sandbox BSS knows every contract: a flagged number is confirmed
+        // on the slow path's next pass, so the 202 → callback flow is visible.
+        checker: { check: async () => 'confirmed' },
+      });
+      opened.push(node);
+      const partnerUrl = await listen(node.partnerApp, 10 + i, `${op.id} partner API`);
+      const internalUrl = await listen(node.internalApp, 20 + i, `${op.id} internal API`);
+      operators.push({
+        id: op.id,
+        name: op.name,
+        node,
+        db,
+        partnerUrl,
+        internalUrl,
+        internalToken: secrets.nodes[op.id]!.internalToken,
+      });
+    }
+
+    const messengerDb = dbOf(SANDBOX_MESSENGER_ID);
+    await migrate(messengerDb, MESSENGER_MIGRATION_SETS);
+    await claimNodeIdentity(messengerDb, 'messenger', SANDBOX_MESSENGER_ID);
+    const routing = await createRoutingService({
+      log,
+      load: async () =>
+        (await loadRoutingTable({ planFiles: [planFile], portedFile, participants })).table,
     });
-    if (seeded > 0)
-      log.info({ operator: op.id, subscribers: seeded }, 'sandbox subscribers created');
-    const node = await createOperatorNode({
-      db,
+    const messengerNode = await createMessengerNode({
+      db: messengerDb,
       clock,
       ids: newId,
-      log: log.child({ node: op.id }),
-      credentials: credentialsOf(op.id),
-      config: baseConfig({ operator: { slowPath: { enabled: true, pollIntervalMs: 1000 } } }),
-      // The sandbox BSS knows every contract: a flagged number is confirmed
-      // on the slow path's next pass, so the 202 → callback flow is visible.
-      checker: { check: async () => 'confirmed' },
-    });
-    const partnerUrl = await node.partnerApp.listen({ host, port: port(10 + i) });
-    const internalUrl = await node.internalApp.listen({ host, port: port(20 + i) });
-    operators.push({
-      id: op.id,
-      name: op.name,
-      node,
-      db,
-      partnerUrl,
-      internalUrl,
-      internalToken: secrets.nodes[op.id]!.internalToken,
-    });
-  }
-
-  const messengerDb = dbOf(SANDBOX_MESSENGER_ID);
-  await migrate(messengerDb, MESSENGER_MIGRATION_SETS);
-  await claimNodeIdentity(messengerDb, 'messenger', SANDBOX_MESSENGER_ID);
-  const routing = await createRoutingService({
-    log,
-    load: async () =>
-      (await loadRoutingTable({ planFiles: [planFile], portedFile, participants })).table,
-  });
-  const messengerNode = await createMessengerNode({
-    db: messengerDb,
-    clock,
-    ids: newId,
-    log: log.child({ node: SANDBOX_MESSENGER_ID }),
-    credentials: credentialsOf(SANDBOX_MESSENGER_ID),
-    config: baseConfig({ messenger: { devOutboxReadable: true, graceSeconds: 3600 } }),
-    routing,
-    smsSecret: secrets.smsSecret,
-  });
-  const messengerPartnerUrl = await messengerNode.partnerApp.listen({ host, port: port(2) });
-  const appUrl = await messengerNode.appApp.listen({ host, port: port(1) });
-
-  for (const op of operators) await op.node.start();
-  await messengerNode.start();
-
-  return {
-    operators,
-    messenger: {
-      node: messengerNode,
-      db: messengerDb,
-      appUrl,
-      partnerUrl: messengerPartnerUrl,
-      appToken: secrets.nodes[SANDBOX_MESSENGER_ID]!.internalToken,
+      log: log.child({ node: SANDBOX_MESSENGER_ID }),
+      credentials: credentialsOf(SANDBOX_MESSENGER_ID),
+      config: baseConfig({ messenger: { devOutboxReadable: true, graceSeconds: 3600 } }),
       routing,
-    },
-    participants,
-    async stop() {
-      await messengerNode.stop();
-      for (const op of operators) await op.node.stop();
-      await shared.close();
-    },
-  };
+      smsSecret: secrets.smsSecret,
+    });
+    opened.push(messengerNode);
+    const messengerPartnerUrl = await listen(messengerNode.partnerApp, 2, 'messenger partner API');
+    const appUrl = await listen(messengerNode.appApp, 1, 'messenger app API');
+
+    for (const op of operators) await op.node.start();
+    await messengerNode.start();
+    return {
+      operators,
+      messenger: {
+        node: messengerNode,
+        db: messengerDb,
+        appUrl,
+        partnerUrl: messengerPartnerUrl,
+        appToken: secrets.nodes[SANDBOX_MESSENGER_ID]!.internalToken,
+        routing,
+      },
+      participants,
+      async stop() {
+        await messengerNode.stop();
+        for (const op of operators) await op.node.stop();
+        await shared.close();
+      },
+    };
+  } catch (err) {
+    for (const node of opened.reverse()) await node.stop().catch(() => {});
+    await shared.close().catch(() => {});
+    throw err;
+  }
 }

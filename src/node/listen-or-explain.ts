@@ -1,0 +1,31 @@
+import { IdbridgeError } from '../core/errors.js';
+import type { HttpApp } from '../http/create-http-app.js';
+
+const WHY: Record<string, string> = {
+  EADDRINUSE: 'is already in use; stop the process holding it or choose another port',
+  EACCES: 'may not be bound by this user (ports below 1024 need privileges); choose another port',
+  EADDRNOTAVAIL: 'names an address this host does not have; use one of its addresses or 0.0.0.0',
+};
+
+/**
+ * Binds a listener; a bind that fails for a reason the operator can fix
+ * becomes one line naming the setting (issue 23 item 2), not a stack trace.
+ */
+export async function listenOrExplain(
+  app: HttpApp,
+  listener: { host: string; port: number },
+  setting: string,
+): Promise<string> {
+  try {
+    return await app.listen({ ...listener });
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    const why = WHY[code];
+    if (!why) throw err;
+    throw new IdbridgeError(
+      'CONFIG_INVALID',
+      `${setting}: ${listener.host}:${listener.port} ${why} (${code})`,
+      { cause: err },
+    );
+  }
+}
