@@ -78,7 +78,7 @@ export interface MessengerNode {
 export async function createMessengerNode(deps: MessengerNodeDeps): Promise<MessengerNode> {
   const { db, clock, ids, log, credentials, config } = deps;
   const registry = new Registry();
-  const metrics = createMessengerMetrics(registry);
+  const metrics = createMessengerMetrics(registry, { db });
   const graceMs = config.messenger.graceSeconds * 1000;
   const client = createPartnerClient({
     signer: credentials.signer,
@@ -133,6 +133,9 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
     onUserChanged,
     afterUserChanged,
     metrics,
+    directorySource: config.node.directoryFile
+      ? `the directory file ${config.node.directoryFile}`
+      : 'the directory',
   });
   const smsDeps = {
     clock,

@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Queryable } from '../db/port.js';
 
 /**
  * The messenger's compliance facts as Prometheus metrics (R3, R4, R7, R10,
@@ -14,11 +15,47 @@ export interface MessengerMetrics {
   noticeDelaySeconds: Histogram<'operator'>;
   /** Notices received after their `dueBy` (R7, R12). */
   noticesLate: Counter<'operator'>;
+  /** Each send of an identification request: answered, refused (4xx, decided) or failed (retried), by cause. */
+  identificationRequests: Counter<'operator' | 'result' | 'cause'>;
+  /** Sends that repeat an earlier failed one. */
+  identificationRetries: Counter<'operator'>;
+  /** Users whose identification waits on an operator now (read from the database at scrape). */
+  usersWaiting: Gauge<'operator'>;
 }
 
-export function createMessengerMetrics(registry: Registry): MessengerMetrics {
+export function createMessengerMetrics(
+  registry: Registry,
+  source?: { db: Queryable },
+): MessengerMetrics {
   const registers = [registry];
   return {
+    identificationRequests: new Counter({
+      name: 'idbridge_messenger_identification_requests_total',
+      help: 'Identification requests sent to operators: result answered | refused | failed (retried), cause none | http_NNN | signature | unreachable | bad_response | other',
+      labelNames: ['operator', 'result', 'cause'],
+      registers,
+    }),
+    identificationRetries: new Counter({
+      name: 'idbridge_messenger_identification_retries_total',
+      help: 'Identification requests sent again after a failed send',
+      labelNames: ['operator'],
+      registers,
+    }),
+    usersWaiting: new Gauge({
+      name: 'idbridge_messenger_users_waiting',
+      help: 'Users whose identification waits on the operator (an attempt sending or pending; R3)',
+      labelNames: ['operator'],
+      registers,
+      async collect() {
+        if (!source) return;
+        const { rows } = await source.db.query<{ operator_id: string; n: number }>(
+          `SELECT operator_id, count(DISTINCT user_id)::int AS n FROM identification_attempts
+            WHERE state IN ('sending', 'pending') GROUP BY operator_id`,
+        );
+        this.reset();
+        for (const r of rows) this.set({ operator: r.operator_id }, r.n);
+      },
+    }),
     answerSeconds: new Histogram({
       name: 'idbridge_messenger_answer_seconds',
       help: 'Time from first send to the operator answer of identification requests (limit 1200 s, R3)',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import { newId } from '../../src/core/ids.js';
-import { createLogger, createSilentLogger } from '../../src/core/logger.js';
+import { createLogger, createSilentLogger, type Logger } from '../../src/core/logger.js';
 import { migrate } from '../../src/db/migrator.js';
 import type { Database, DriverKind } from '../../src/db/port.js';
 import {
@@ -15,6 +15,7 @@ import { createMessengerWebhooks } from '../../src/messenger/webhooks/index.js';
 import { createOperatorNode, type OperatorNode } from '../../src/operator/create-operator-node.js';
 import type { BssVerdict } from '../../src/operator/identification/slow-path.js';
 import { OPERATOR_MIGRATION_SETS } from '../../src/operator/start-operator-node.js';
+import type { Participant } from '../../src/protocol/schemas/index.js';
 import {
   createRoutingService,
   loadRoutingTable,
@@ -83,7 +84,13 @@ export interface IdentificationNetwork {
  */
 export async function startIdentificationNetwork(
   kind: DriverKind,
-  options: { portedNumbers?: string[]; messengerConfig?: Record<string, unknown> } = {},
+  options: {
+    portedNumbers?: string[];
+    messengerConfig?: Record<string, unknown>;
+    /** The directory as the messenger holds it (a stale key, a wrong address). */
+    messengerDirectory?: (participants: Participant[]) => Participant[];
+    messengerLog?: Logger;
+  } = {},
 ): Promise<IdentificationNetwork> {
   const clock = createManualClock('2026-11-28T09:00:00Z');
   const net = await createTestNetwork([
@@ -198,8 +205,13 @@ export async function startIdentificationNetwork(
     db: messengerDb,
     clock,
     ids: newId,
-    log: process.env.IDBRIDGE_TEST_LOG ? createLogger({ level: 'warn' }) : createSilentLogger(),
-    credentials: net.credentials('tamtam'),
+    log:
+      options.messengerLog ??
+      (process.env.IDBRIDGE_TEST_LOG ? createLogger({ level: 'warn' }) : createSilentLogger()),
+    credentials: net.credentials(
+      'tamtam',
+      options.messengerDirectory?.(structuredClone(net.participants)),
+    ),
     config: testConfig({
       messenger: { devOutboxReadable: true, graceSeconds: 3600, ...options.messengerConfig },
     }),

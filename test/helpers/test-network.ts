@@ -37,7 +37,8 @@ export interface TestNetwork {
   signers: Record<string, Signer>;
   ports: Record<string, number>;
   baseUrl(id: string): string;
-  credentials(id: string): NodeCredentials;
+  /** `participants`: the directory as this node holds it, when it differs from the network's. */
+  credentials(id: string, participants?: Participant[]): NodeCredentials;
 }
 
 /** The console credential every test node gets (issue 7). */
@@ -69,11 +70,11 @@ export async function createTestNetwork(specs: TestParticipantSpec[]): Promise<T
     signers,
     ports,
     baseUrl: (id) => `http://127.0.0.1:${ports[id]}`,
-    credentials: (id) =>
+    credentials: (id, directory = participants) =>
       createNodeCredentials({
         selfId: id,
         signer: signers[id] as Signer,
-        participants,
+        participants: directory,
         numberHashKey: `test-number-hash-key-${id}`,
         internalToken: `test-internal-token-${id}`,
         adminToken: testAdminToken(id),

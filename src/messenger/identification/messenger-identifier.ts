@@ -20,6 +20,7 @@ import {
   recordSendFailure,
 } from './attempt-store.js';
 import type { CodeGenerator } from './identification-code.js';
+import { classifySendError, createSendTroubleLog, isRetryableStatus } from './send-trouble.js';
 
 /** R3: an answer is due within 20 minutes of the operator receiving the request. */
 export const IDENTIFICATION_DEADLINE_MS = 20 * MINUTE_MS;
@@ -46,6 +47,8 @@ export interface IdentifierDeps {
   /** After commit: caches drop the user. */
   afterUserChanged: (userId: string) => void;
   metrics?: MessengerMetrics | undefined;
+  /** Where the operators' keys and addresses come from, for what-to-fix lines (`node.directoryFile`). */
+  directorySource?: string;
 }
 
 export interface StartIdentification {
@@ -68,6 +71,7 @@ export interface StartIdentification {
  */
 export function createMessengerIdentifier(deps: IdentifierDeps) {
   const { db, clock, ids, log } = deps;
+  const trouble = createSendTroubleLog(log, deps.directorySource ?? 'the directory');
 
   /**
    * Creates the attempt inside `tx` (the user row must be locked by the
@@ -145,6 +149,15 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
       possessionVerifiedAt: attempt.possessionVerifiedAt.toISOString(),
       ...(attempt.previousCode ? { previousCode: attempt.previousCode } : {}),
     };
+    // claimAttemptForSend counted this try: more than one means a repeat.
+    if (attempt.tries > 1) deps.metrics?.identificationRetries.inc({ operator: operator.id });
+    const failed = async (cause: string, message: string) => {
+      deps.metrics?.identificationRequests.inc({ operator: operator.id, result: 'failed', cause });
+      trouble.failed(operator, cause, message, requestId);
+      const delay =
+        RETRY_BACKOFF_MS[Math.min(attempt.tries, RETRY_BACKOFF_MS.length - 1)] ?? 60_000;
+      await recordSendFailure(db, requestId, new Date(clock.now().getTime() + delay), message);
+    };
     let res: Awaited<ReturnType<PartnerClient['send']>>;
     try {
       res = await deps.client.send({
@@ -155,21 +168,32 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
         body,
       });
     } catch (err) {
-      const delay =
-        RETRY_BACKOFF_MS[Math.min(attempt.tries, RETRY_BACKOFF_MS.length - 1)] ?? 60_000;
-      const message = isIdbridgeError(err) ? err.message : String(err);
-      log.warn(
-        { requestId, operator: operator.id, err: message },
-        'identification request not delivered; will retry',
-      );
-      await recordSendFailure(db, requestId, new Date(clock.now().getTime() + delay), message);
+      await failed(classifySendError(err), isIdbridgeError(err) ? err.message : String(err));
       return;
     }
     if (res.status === 200 || res.status === 202) {
+      deps.metrics?.identificationRequests.inc({
+        operator: operator.id,
+        result: 'answered',
+        cause: 'none',
+      });
+      trouble.delivered(operator.id);
       await applyAnswer(requestId, res.body as IdentificationAnswer, res.evidence);
       return;
     }
-    // A protocol refusal (409 code taken, 4xx) will not change on retry.
+    // 401, 429 and 5xx say "not now" or "fix the keys", not "no": the user
+    // keeps waiting and the request is retried until the deadline.
+    if (isRetryableStatus(res.status)) {
+      await failed(`http_${res.status}`, `HTTP ${res.status}`);
+      return;
+    }
+    trouble.delivered(operator.id);
+    deps.metrics?.identificationRequests.inc({
+      operator: operator.id,
+      result: 'refused',
+      cause: `http_${res.status}`,
+    });
+    // A protocol refusal (409 code taken, other 4xx) will not change on retry.
     const reason = `HTTP_${res.status}`;
     await db.transaction(async (tx) => {
       const locked = await findAttempt(tx, requestId, { lock: true });
