@@ -251,6 +251,20 @@ describeEachDriver('NATS JetStream subscriber event consumer', (kind) => {
     expect(state.num_redelivered).toBe(0);
   });
 
+  it('terminates an event whose date names no real day, applying nothing of it (R9, I1)', async () => {
+    const consumer = await start();
+    await publish(started('+79161234574', 'c-2', '2026-02-30T00:00:00Z'));
+    await publish({
+      ...started('+79161234575', 'c-3', '2026-01-01T00:00:00Z'),
+      contractStart: '2020-04-31',
+    });
+    const valid = started('+79161234576', 'c-4', '2026-01-01T00:00:00Z');
+    await publish(valid);
+    await waitFor('the ack', () => consumer.stats().messagesAcked === 1);
+    expect(consumer.stats()).toMatchObject({ messagesInvalid: 2, messagesReceived: 3 });
+    expect(applied).toEqual([valid.eventId]);
+  });
+
   it('dead-letters a message that fails maxDeliver times and then goes on', async () => {
     const deadLetterSubject = `${config.subject}.dead`;
     const poison = started('+79161234574', 'c-1', '2026-01-01T00:00:00Z');

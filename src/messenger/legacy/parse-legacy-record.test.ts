@@ -26,6 +26,9 @@ describe('legacy user records', () => {
     });
     expect(csv('2018-05-05,call me,u-4')).toMatchObject({ reason: 'INVALID_NUMBER' });
     expect(csv('2018-02-30,+79161234567,u-5')).toMatchObject({ reason: 'INVALID_RECORD' });
+    // Only a whole date or a real date-time: no trailing text, no hour 25 (R9, I1).
+    for (const since of ['2018-05-05x', '2018-05-05T25:00:00Z', '2018-00-10', '2018-04-31'])
+      expect(csv(`${since},+79161234567,u-6`), since).toMatchObject({ reason: 'INVALID_RECORD' });
     expect(csv('2018-05-05,+79161234567,')).toMatchObject({ reason: 'INVALID_RECORD' });
     expect(csv('   ')).toBeNull();
   });

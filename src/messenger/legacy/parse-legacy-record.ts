@@ -1,3 +1,4 @@
+import { isCalendarDate, parseDateTime } from '../../core/calendar-dates.js';
 import { isIdbridgeError } from '../../core/errors.js';
 import { normalizeMsisdn } from '../../routing/index.js';
 
@@ -11,7 +12,6 @@ export type LegacyRecord =
 export type LegacyRecordParser = (line: string) => LegacyRecord | null;
 
 const USER_REF_MAX = 128;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 const NUMBER_KEYS = ['number', 'msisdn', 'phone'];
 
 /**
@@ -20,7 +20,8 @@ const NUMBER_KEYS = ['number', 'msisdn', 'phone'];
  * case-insensitive); NDJSON takes the same keys. The number is kept as typed
  * in the file and normalized here (`8 (916) 123-45-67` → `+79161234567`);
  * one that is not a phone number is INVALID_NUMBER. `userSince` is the date
- * the user joined (YYYY-MM-DD, or a date-time whose date part is taken).
+ * the user joined (YYYY-MM-DD of a real day, or a real RFC 3339 date-time
+ * whose date part is taken).
  * Blank lines give null. Pure.
  */
 export function createLegacyRecordParser(
@@ -79,14 +80,15 @@ function checkRecord(
   }
 }
 
-/** YYYY-MM-DD of a real calendar day, or null. */
+/**
+ * YYYY-MM-DD of a real calendar day, or the date part of a real RFC 3339
+ * date-time, by the one calendar rule of core/calendar-dates (R9, I1);
+ * anything else (`2020-01-10x`, `2020-01-10T25:00:00Z`) is null.
+ */
 function calendarDate(text: string): string | null {
-  const m = DATE.exec(text);
-  if (!m) return null;
-  const date = `${m[1]}-${m[2]}-${m[3]}`;
-  const t = Date.parse(`${date}T00:00:00Z`);
-  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== date) return null;
-  return date;
+  if (isCalendarDate(text)) return text;
+  if (parseDateTime(text, { secondsOptional: true }) === null) return null;
+  return text.slice(0, 10);
 }
 
 /** RFC 4180 fields of one line: commas separate, double quotes quote, "" escapes. */

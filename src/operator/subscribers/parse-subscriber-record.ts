@@ -1,3 +1,4 @@
+import { isCalendarDate, parseDateTime } from '../../core/calendar-dates.js';
 import { isRussianMobileKey, msisdnToKey } from './subscriber-msisdn.js';
 
 /**
@@ -27,26 +28,17 @@ export const SUBSCRIBER_FILE_COLUMNS = [
 
 type Fields = Partial<Record<(typeof SUBSCRIBER_FILE_COLUMNS)[number], unknown>>;
 
-// RFC 3339 date-time with an explicit offset, or a plain date. A date-time
+// RFC 3339 date-time with an explicit offset, or a plain date (midnight UTC),
+// by the one calendar rule of core/calendar-dates (R9, I1). A date-time
 // without offset is refused: its instant would depend on a server setting.
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|z|[+-]\d{2}:\d{2}))?$/;
-
 function parseInstant(value: string): { text: string; ms: number } | null {
-  const m = DATE_TIME.exec(value);
-  if (!m) return null;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) {
-    return null;
+  if (isCalendarDate(value)) {
+    const text = `${value}T00:00:00Z`;
+    const ms = parseDateTime(text);
+    return ms === null ? null : { text, ms };
   }
-  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) {
-    return null;
-  }
-  const text = m[4] === undefined ? `${value}T00:00:00Z` : value;
-  const ms = Date.parse(text.replace(' ', 'T'));
-  return Number.isNaN(ms) ? null : { text, ms };
+  const ms = parseDateTime(value, { secondsOptional: true });
+  return ms === null ? null : { text: value, ms };
 }
 
 function parseBoolean(value: unknown): boolean | null {
