@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { isIdbridgeError } from '../core/errors.js';
 import { maskPhoneNumbers } from '../core/mask-phone-numbers.js';
+import { IDBRIDGE_VERSION } from '../core/version.js';
 import { registerAuditCommand } from './commands/audit-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
 import { registerMessengerCommand } from './commands/messenger-command.js';
@@ -14,6 +15,7 @@ import { registerSandboxCommand } from './commands/sandbox-command.js';
 const program = new Command()
   .name('idbridge')
   .description('Identify messenger users by phone number through their mobile operators')
+  .version(IDBRIDGE_VERSION, '-V, --version', 'print the idbridge release and exit')
   .showHelpAfterError();
 
 registerSandboxCommand(program);

@@ -1,4 +1,6 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { IDBRIDGE_VERSION } from '../core/version.js';
 import type { Queryable } from '../db/port.js';
 
 /**
@@ -10,7 +12,24 @@ export function registerHealthRoutes(
   app: FastifyInstance,
   deps: { db: Queryable; node: string },
 ): void {
-  app.get('/health', async () => ({ status: 'ok', node: deps.node }));
+  app.get(
+    '/health',
+    {
+      schema: {
+        response: {
+          200: Type.Object(
+            {
+              status: Type.Literal('ok'),
+              node: Type.String(),
+              version: Type.String({ description: 'the idbridge release this process runs' }),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      },
+    },
+    async () => ({ status: 'ok' as const, node: deps.node, version: IDBRIDGE_VERSION }),
+  );
   app.get('/ready', async (_req, reply) => {
     try {
       await deps.db.query('SELECT 1');

@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Config } from '../config/config-schema.js';
 import { systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { IDBRIDGE_VERSION } from '../core/version.js';
 import { lockDataDir } from '../db/data-dir-lock.js';
 import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
 import { registerSandboxConsole } from './sandbox-console.js';
@@ -55,7 +56,7 @@ async function startOn(
     log,
   });
   const app = createHttpApp();
-  app.get('/health', async () => ({ status: 'ok', node: 'sandbox' }));
+  app.get('/health', async () => ({ status: 'ok', node: 'sandbox', version: IDBRIDGE_VERSION }));
   app.get('/ready', async (_req, reply) => {
     try {
       await network.messenger.db.query('SELECT 1');
