@@ -29,3 +29,27 @@ export async function claimNodeIdentity(
     );
   }
 }
+
+/** What a database already holds: the node that claimed it, and the migration sets applied. */
+export async function readDatabaseOwner(
+  db: Queryable,
+): Promise<{ claimedBy: { kind: string; participantId: string } | null; sets: string[] }> {
+  const { rows: tables } = await db.query<{ identity: string | null; migrations: string | null }>(
+    "SELECT to_regclass('node_identity')::text AS identity, to_regclass('idbridge_migrations')::text AS migrations",
+  );
+  let claimedBy: { kind: string; participantId: string } | null = null;
+  if (tables[0]?.identity) {
+    const { rows } = await db.query<{ node_kind: string; participant_id: string }>(
+      'SELECT node_kind, participant_id FROM node_identity',
+    );
+    if (rows[0]) claimedBy = { kind: rows[0].node_kind, participantId: rows[0].participant_id };
+  }
+  let sets: string[] = [];
+  if (tables[0]?.migrations) {
+    const { rows } = await db.query<{ set_name: string }>(
+      'SELECT DISTINCT set_name FROM idbridge_migrations ORDER BY set_name',
+    );
+    sets = rows.map((r) => r.set_name);
+  }
+  return { claimedBy, sets };
+}
