@@ -37,6 +37,11 @@ export const LogConfigSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
     ),
+    access: Type.Boolean({
+      default: true,
+      description:
+        'one JSON line per HTTP request at info level (method, route, status, ms, partner, x-correlator)',
+    }),
   },
   Strict,
 );

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.js';
 import { CORRELATOR_PATTERN, MAX_BODY_BYTES } from '../protocol/schemas/common-schemas.js';
 import { addAjvDateFormats } from '../protocol/schemas/date-formats.js';
+import type { RequestSeconds } from './http-metrics.js';
 import { nameInvalidItem } from './name-invalid-item.js';
 import { toHttpError } from './to-http-error.js';
 
@@ -24,6 +25,11 @@ export function createHttpApp(
     drainMs?: number;
     /** Send an error's specific cause (`CODE_EXPIRED`) as its `code`. */
     causeCodes?: boolean;
+    /** The listener's name in access lines and metrics (`partner`, `internal`, `app`). */
+    listener?: string;
+    /** One info line per request (`log.access`, default on). */
+    accessLog?: boolean;
+    requestSeconds?: RequestSeconds;
   } = {},
 ): HttpApp {
   const app = Fastify({
@@ -74,6 +80,35 @@ export function createHttpApp(
       return reply;
     }
     reply.header('x-correlator', correlator);
+  });
+
+  // Access log and request metrics (issue 29 item 1): the route template,
+  // never the raw URL, so no number or code in a path reaches a log or label.
+  const listener = options.listener ?? 'http';
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    options.requestSeconds?.observe(
+      { listener, method: request.method, route, status: String(reply.statusCode) },
+      seconds,
+    );
+    if (options.accessLog === false || !options.log || route === '/metrics') return;
+    const partner = (request as { partner?: { participantId: string } }).partner?.participantId;
+    const correlator = request.headers['x-correlator'];
+    options.log.info(
+      {
+        listener,
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        ...(partner ? { partner } : {}),
+        ...(typeof correlator === 'string' && CORRELATOR_PATTERN.test(correlator)
+          ? { correlator }
+          : {}),
+      },
+      'request',
+    );
   });
 
   app.setErrorHandler((error, request, reply) => {

@@ -8,6 +8,7 @@ import type { Database, Queryable } from '../db/port.js';
 import { applyBearerAuth } from '../http/bearer-auth.js';
 import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
 import { registerHealthRoutes } from '../http/health-routes.js';
+import { registerNodeProcessMetrics } from '../http/http-metrics.js';
 import { registerOpenApi } from '../http/openapi.js';
 import type { NodeCredentials } from '../node/node-credentials.js';
 import { createNodeRuntime, type NodeRuntime } from '../node/node-runtime.js';
@@ -31,6 +32,7 @@ import { createMessengerMetrics } from './messenger-metrics.js';
 import { createMessengerOutboxTransport } from './messenger-outbox-transport.js';
 import { handleNotifications } from './notices/handle-notifications.js';
 import { createPermissionCheck } from './permission/permission-check.js';
+import { countSmsSends } from './sms/count-sms-sends.js';
 import {
   createSmsHasher,
   createSmsSender,
@@ -78,6 +80,10 @@ export interface MessengerNode {
 export async function createMessengerNode(deps: MessengerNodeDeps): Promise<MessengerNode> {
   const { db, clock, ids, log, credentials, config } = deps;
   const registry = new Registry();
+  const observe = {
+    accessLog: config.log.access,
+    requestSeconds: registerNodeProcessMetrics(registry),
+  };
   const metrics = createMessengerMetrics(registry, { db });
   const graceMs = config.messenger.graceSeconds * 1000;
   const client = createPartnerClient({
@@ -142,7 +148,10 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
     ids,
     log,
     hasher: createSmsHasher(deps.smsSecret),
-    sender: deps.sms?.sender ?? createSmsSender(config.sms, { db, clock, ids, log }),
+    sender: countSmsSends(
+      deps.sms?.sender ?? createSmsSender(config.sms, { db, clock, ids, log }),
+      metrics.smsSends,
+    ),
     generateCode: deps.sms?.generateCode ?? randomSmsCode,
     limits: config.sms,
   };
@@ -166,7 +175,7 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
   runtime.every('identification retries and deadlines', config.messenger.pollIntervalMs, runDuties);
   runtime.every('sms state purge', 3_600_000, () => purgeSmsState(db, smsDeps));
 
-  const appApp = createHttpApp({ log, causeCodes: true });
+  const appApp = createHttpApp({ log, ...observe, listener: 'app', causeCodes: true });
   await registerOpenApi(appApp, {
     security: 'bearer',
     webhooks: messengerWebhooksDocument(),
@@ -196,7 +205,7 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
     });
   });
 
-  const partnerApp = createHttpApp({ log });
+  const partnerApp = createHttpApp({ log, ...observe, listener: 'partner' });
   await registerOpenApi(partnerApp, {
     security: 'signature',
     title: 'idbridge messenger — partner API',

@@ -20,7 +20,8 @@ export interface MessengerMetrics {
   /** Sends that repeat an earlier failed one. */
   identificationRetries: Counter<'operator'>;
   /** Users whose identification waits on an operator now (read from the database at scrape). */
-  usersWaiting: Gauge<'operator'>;
+  usersWaiting: Gauge<'operator'> /** SMS codes handed to the SMS sender: sent, or failed (the user may ask again at once). */;
+  smsSends: Counter<'outcome'>;
 }
 
 export function createMessengerMetrics(
@@ -39,6 +40,12 @@ export function createMessengerMetrics(
       name: 'idbridge_messenger_identification_retries_total',
       help: 'Identification requests sent again after a failed send',
       labelNames: ['operator'],
+      registers,
+    }),
+    smsSends: new Counter({
+      name: 'idbridge_messenger_sms_sends_total',
+      help: 'SMS codes handed to the SMS sender, by outcome: sent | failed',
+      labelNames: ['outcome'],
       registers,
     }),
     usersWaiting: new Gauge({
@@ -60,7 +67,9 @@ export function createMessengerMetrics(
       name: 'idbridge_messenger_answer_seconds',
       help: 'Time from first send to the operator answer of identification requests (limit 1200 s, R3)',
       labelNames: ['operator'],
-      buckets: [0.05, 0.1, 0.5, 1, 10, 60, 300, 600, 900, 1140, 1200, 1800],
+      buckets: [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 10, 60, 300, 600, 900, 1140, 1200, 1800,
+      ],
       registers,
     }),
     deadlineMisses: new Counter({

@@ -8,6 +8,7 @@ import type { Database, Queryable } from '../db/port.js';
 import { applyBearerAuth } from '../http/bearer-auth.js';
 import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
 import { registerHealthRoutes } from '../http/health-routes.js';
+import { registerNodeProcessMetrics } from '../http/http-metrics.js';
 import { registerOpenApi } from '../http/openapi.js';
 import type { NodeCredentials } from '../node/node-credentials.js';
 import { createNodeRuntime, type NodeRuntime } from '../node/node-runtime.js';
@@ -69,6 +70,10 @@ export interface OperatorNode {
 export async function createOperatorNode(deps: OperatorNodeDeps): Promise<OperatorNode> {
   const { db, clock, ids, log, credentials, config } = deps;
   const registry = new Registry();
+  const observe = {
+    accessLog: config.log.access,
+    requestSeconds: registerNodeProcessMetrics(registry),
+  };
   const metrics = createOperatorMetrics(registry, { db, clock });
   const client = createPartnerClient({
     signer: credentials.signer,
@@ -129,7 +134,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
   // by an earlier configuration must still be answered in time (R10).
   runtime.every('identification slow path', config.operator.slowPath.pollIntervalMs, runSlowPath);
 
-  const partnerApp = createHttpApp({ log });
+  const partnerApp = createHttpApp({ log, ...observe, listener: 'partner' });
   await registerOpenApi(partnerApp, {
     security: 'signature',
     title: 'idbridge operator — partner API',
@@ -183,7 +188,7 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
     return results;
   };
 
-  const internalApp = createHttpApp({ log });
+  const internalApp = createHttpApp({ log, ...observe, listener: 'internal' });
   await registerOpenApi(internalApp, {
     security: 'bearer',
     title: 'idbridge operator — internal API',

@@ -36,7 +36,11 @@ export function createOperatorMetrics(
       name: 'idbridge_operator_answer_seconds',
       help: 'Time from receipt to answer of identification requests (limit 1200 s, R3)',
       labelNames: ['messenger'],
-      buckets: [0.01, 0.1, 1, 10, 60, 300, 600, 900, 1140, 1200, 1800],
+      // Milliseconds for the fast path, minutes for the slow path and the 20-minute line.
+      buckets: [
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 10, 60, 300, 600, 900, 1140,
+        1200, 1800,
+      ],
       registers: [registry],
     }),
     deadlineMisses: new Counter({

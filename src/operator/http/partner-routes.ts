@@ -79,7 +79,9 @@ export function registerOperatorPartnerRoutes(
       if (!outcome.replayed) {
         const result = (outcome.body as IdentificationAnswer).result;
         deps.metrics.identifications.inc({ messenger: messengerId, result });
-        if (result !== 'pending') deps.metrics.answerSeconds.observe({ messenger: messengerId }, 0);
+        // A fast answer takes as long as this request has so far (it was 0 s before, issue 29 item 1).
+        if (result !== 'pending')
+          deps.metrics.answerSeconds.observe({ messenger: messengerId }, reply.elapsedTime / 1000);
         if (result === 'pending') deps.onPending();
       }
       return reply.code(outcome.statusCode as 200 | 202).send(outcome.body);
