@@ -22,7 +22,7 @@ describe.runIf(url)('concurrent migrations [postgres]', () => {
       const [a, b] = await Promise.all([migrateOnce(), migrateOnce()]);
       const outputs = [a.stdout, b.stdout];
       // Exactly one process applied the migrations; the other found none left.
-      expect(outputs.filter((o) => /^0 applied/m.test(o))).toHaveLength(1);
+      expect(outputs.filter((o) => /^operator: 0 applied/m.test(o))).toHaveLength(1);
       const { rows } = await admin.query(
         `SELECT set_name, version, count(*)::int AS n FROM ${schema}.idbridge_migrations GROUP BY 1, 2`,
       );
