@@ -22,6 +22,11 @@ export function describeDatabase(settings: DatabaseSettings): string {
   return `embedded PGlite at ${resolve(settings.dataDir)}${schema}`;
 }
 
+/** Whether there is a database to open: a server URL, or an embedded one already created. */
+export function databaseExists(settings: DatabaseSettings): boolean {
+  return Boolean(settings.url) || existsSync(join(settings.dataDir, 'PG_VERSION'));
+}
+
 /**
  * Opens the database a maintenance command works on and says which one, on
  * stderr, so an import can never land somewhere unseen (issue 23 item 4).
@@ -32,7 +37,7 @@ export async function openCliDatabase(
   settings: DatabaseSettings,
   options: { create?: boolean } = {},
 ): Promise<Database> {
-  if (!settings.url && !options.create && !existsSync(join(settings.dataDir, 'PG_VERSION'))) {
+  if (!options.create && !databaseExists(settings)) {
     throw new IdbridgeError(
       'CONFIG_INVALID',
       `no database is configured (database.url / DATABASE_URL unset) and no embedded database exists at ${resolve(settings.dataDir)}; pass -c FILE naming the node's config, set DATABASE_URL, or create it with \`idbridge migrate --node KIND\``,

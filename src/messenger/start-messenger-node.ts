@@ -8,7 +8,7 @@ import { migrate } from '../db/migrator.js';
 import { claimNodeIdentity } from '../db/node-identity-store.js';
 import { openDatabase } from '../db/open-database.js';
 import { closeQuietly } from '../node/close-quietly.js';
-import { listenOrExplain } from '../node/listen-or-explain.js';
+import { listenNodeListeners } from '../node/listen-or-explain.js';
 import { loadNodeCredentials } from '../node/node-credentials.js';
 import { createRoutingService, loadRoutingTable } from '../routing/index.js';
 import { createMessengerNode, type MessengerNode } from './create-messenger-node.js';
@@ -60,15 +60,9 @@ export async function startMessengerNode(
       ...createMessengerWebhooks(webhookSettings, { clock: systemClock, newId }),
     });
     const started = node;
-    const partnerUrl = await listenOrExplain(
-      started.partnerApp,
-      config.node.partnerListener,
-      'node.partnerListener',
-    );
-    const appUrl = await listenOrExplain(
-      started.appApp,
-      config.node.internalListener,
-      'node.internalListener',
+    const { partnerUrl, internalUrl: appUrl } = await listenNodeListeners(
+      { partner: started.partnerApp, internal: started.appApp },
+      config.node,
     );
     await started.start();
     return {

@@ -29,3 +29,27 @@ export async function listenOrExplain(
     );
   }
 }
+
+/**
+ * Binds a node's two listeners from `node.partnerListener` and
+ * `node.internalListener` (the internal one serves the messenger's app API).
+ */
+export async function listenNodeListeners(
+  apps: { partner: HttpApp; internal: HttpApp },
+  node: {
+    partnerListener: { host: string; port: number };
+    internalListener: { host: string; port: number };
+  },
+): Promise<{ partnerUrl: string; internalUrl: string }> {
+  const partnerUrl = await listenOrExplain(
+    apps.partner,
+    node.partnerListener,
+    'node.partnerListener',
+  );
+  const internalUrl = await listenOrExplain(
+    apps.internal,
+    node.internalListener,
+    'node.internalListener',
+  );
+  return { partnerUrl, internalUrl };
+}

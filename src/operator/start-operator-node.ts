@@ -6,7 +6,7 @@ import { migrate } from '../db/migrator.js';
 import { claimNodeIdentity } from '../db/node-identity-store.js';
 import { openDatabase } from '../db/open-database.js';
 import { closeQuietly } from '../node/close-quietly.js';
-import { listenOrExplain } from '../node/listen-or-explain.js';
+import { listenNodeListeners } from '../node/listen-or-explain.js';
 import { loadNodeCredentials } from '../node/node-credentials.js';
 import { createOperatorNode, type OperatorNode } from './create-operator-node.js';
 import { createHttpBssChecker } from './identification/http-bss-checker.js';
@@ -49,15 +49,9 @@ export async function startOperatorNode(
         : undefined,
     });
     const started = node;
-    const partnerUrl = await listenOrExplain(
-      started.partnerApp,
-      config.node.partnerListener,
-      'node.partnerListener',
-    );
-    const internalUrl = await listenOrExplain(
-      started.internalApp,
-      config.node.internalListener,
-      'node.internalListener',
+    const { partnerUrl, internalUrl } = await listenNodeListeners(
+      { partner: started.partnerApp, internal: started.internalApp },
+      config.node,
     );
     await started.start();
     // The same events from a bus, for operators whose BSS publishes to NATS.

@@ -12,6 +12,7 @@ import type { Database } from '../db/port.js';
 import type { HttpApp } from '../http/create-http-app.js';
 import { createMessengerNode, type MessengerNode } from '../messenger/create-messenger-node.js';
 import { MESSENGER_MIGRATION_SETS } from '../messenger/start-messenger-node.js';
+import { closeQuietly } from '../node/close-quietly.js';
 import { listenOrExplain } from '../node/listen-or-explain.js';
 import { createNodeCredentials } from '../node/node-credentials.js';
 import { createOperatorNode, type OperatorNode } from '../operator/create-operator-node.js';
@@ -211,8 +212,8 @@ export async function startSandboxNetwork(deps: {
       },
     };
   } catch (err) {
-    for (const node of opened.reverse()) await node.stop().catch(() => {});
-    await shared.close().catch(() => {});
+    for (const node of opened.reverse()) await closeQuietly(log, () => node.stop());
+    await closeQuietly(log, () => shared.close());
     throw err;
   }
 }

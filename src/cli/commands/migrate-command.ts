@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { IdbridgeError } from '../../core/errors.js';
 import { migrate } from '../../db/migrator.js';
 import { readDatabaseOwner } from '../../db/node-identity-store.js';
 import type { Database } from '../../db/port.js';
 import { createCliContext } from '../cli-context.js';
-import { describeDatabase, openCliDatabase } from '../cli-database.js';
+import { databaseExists, describeDatabase, openCliDatabase } from '../cli-database.js';
 
 export const MIGRATION_SETS_BY_NODE: Record<string, string[]> = {
   operator: ['shared', 'operator'],
@@ -29,9 +27,8 @@ export function registerMigrateCommand(program: Command): void {
         throw new IdbridgeError('INVALID_ARGUMENT', `--node must be one of ${KINDS}`);
       }
       const { config } = createCliContext(opts.config);
-      const fresh =
-        !config.database.url && !existsSync(join(config.database.dataDir, 'PG_VERSION'));
-      if (opts.node === undefined && fresh) throw kindRequired(describeDatabase(config.database));
+      if (opts.node === undefined && !databaseExists(config.database))
+        throw kindRequired(describeDatabase(config.database));
       const db = await openCliDatabase(config.database, { create: true });
       try {
         const kind = await chooseKind(
