@@ -1,32 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimNodeIdentity } from '../../src/db/node-identity-store.js';
 import { openDatabase } from '../../src/db/open-database.js';
+import { runCli } from '../helpers/run-cli.js';
 
-const execFileAsync = promisify(execFile);
-const BIN = resolve('bin/idbridge.js');
-const env = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL' && !k.startsWith('IDBRIDGE_')),
-);
-
-async function migrate(cwd: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, 'migrate', ...args], {
-      cwd,
-      env: { ...env, IDBRIDGE_LOG__LEVEL: 'warn' },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const migrate = (cwd: string, ...args: string[]) => runCli(cwd, ['migrate', ...args]);
 
 async function setsOf(dataDir: string): Promise<string[]> {
   const db = await openDatabase({ dataDir, schema: 'public' });

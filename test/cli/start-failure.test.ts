@@ -1,40 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { startOperatorNode } from '../../src/operator/start-operator-node.js';
+import { runCli } from '../helpers/run-cli.js';
 
-const execFileAsync = promisify(execFile);
-const BIN = resolve('bin/idbridge.js');
-const env = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL' && !k.startsWith('IDBRIDGE_')),
-);
-
-interface Outcome {
-  code: number | null;
-  stderr: string;
-  ms: number;
-}
-
-async function runOperator(cwd: string, extraEnv: Record<string, string> = {}): Promise<Outcome> {
-  const started = Date.now();
-  try {
-    await execFileAsync(process.execPath, [BIN, 'operator', '-c', 'operator.yaml'], {
-      cwd,
-      env: { ...env, ...extraEnv },
-      timeout: 30_000,
-    });
-    return { code: 0, stderr: '', ms: Date.now() - started };
-  } catch (err) {
-    const e = err as { code?: number | null; stderr?: string };
-    return { code: e.code ?? null, stderr: e.stderr ?? '', ms: Date.now() - started };
-  }
-}
+// 30 s: a start that hangs (the old behaviour) fails the run instead of passing late.
+const runOperator = (cwd: string, extraEnv: Record<string, string> = {}) =>
+  runCli(cwd, ['operator', '-c', 'operator.yaml'], extraEnv, 30_000);
 
 /** A port held by another process's socket (here: this test's). */
 async function hold(): Promise<{ server: Server; port: number }> {
@@ -56,7 +32,8 @@ function errorLines(stderr: string): string[] {
 
 /**
  * Issue 23 item 2: a start that fails closes what it opened and exits
- * non-zero within 10 s, with one line that names what to fix. Before, a
+ * non-zero (the issue asks within 10 s; a 30 s subprocess bound keeps the
+ * test from timing a noisy machine), with one line that names what to fix. Before, a
  * port in use left the other listener answering /health 200 for ever.
  */
 describe('a node whose start fails', () => {
@@ -87,11 +64,7 @@ describe('a node whose start fails', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'idbridge-start-failure-'));
-    const { stdout } = await execFileAsync(
-      process.execPath,
-      [BIN, 'keys', 'generate', '--id', 'mts', '--out', 'keys'],
-      { cwd: dir, env },
-    );
+    const { stdout } = await runCli(dir, ['keys', 'generate', '--id', 'mts', '--out', 'keys']);
     const publicJwk = JSON.parse(stdout.slice(0, stdout.lastIndexOf('}') + 1));
     await writeFile(
       join(dir, 'directory.yaml'),
@@ -110,27 +83,24 @@ describe('a node whose start fails', () => {
     for (const s of held.splice(0)) await new Promise<void>((done) => s.close(() => done()));
   });
 
-  it('with its internal port in use: one line naming the setting, exit 1 (the 30 s subprocess timeout catches a hang)', async () => {
-    const taken = await hold();
-    held.push(taken.server);
-    await writeConfig(await freePort(), taken.port);
-    const r = await runOperator(dir);
-    expect(r.code).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([
-      `idbridge: node.internalListener: 127.0.0.1:${taken.port} is already in use; stop the process holding it or choose another port (EADDRINUSE)`,
-    ]);
-  }, 60_000);
-
-  it('with its partner port in use: names node.partnerListener', async () => {
-    const taken = await hold();
-    held.push(taken.server);
-    await writeConfig(taken.port, await freePort());
-    const r = await runOperator(dir);
-    expect(r.code).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([
-      `idbridge: node.partnerListener: 127.0.0.1:${taken.port} is already in use; stop the process holding it or choose another port (EADDRINUSE)`,
-    ]);
-  }, 60_000);
+  it.each(['internal', 'partner'] as const)(
+    'with its %s port in use: one line naming the setting, exit 1',
+    async (which) => {
+      const taken = await hold();
+      held.push(taken.server);
+      const other = await freePort();
+      await writeConfig(
+        which === 'partner' ? taken.port : other,
+        which === 'partner' ? other : taken.port,
+      );
+      const r = await runOperator(dir);
+      expect(r.code).toBe(1);
+      expect(errorLines(r.stderr)).toEqual([
+        `idbridge: node.${which}Listener: 127.0.0.1:${taken.port} is already in use; stop the process holding it or choose another port (EADDRINUSE)`,
+      ]);
+    },
+    60_000,
+  );
 
   it('with PostgreSQL unreachable: names database.url and the address', async () => {
     const closed = await freePort();
@@ -141,6 +111,22 @@ describe('a node whose start fails', () => {
       `idbridge: database.url (DATABASE_URL): connection refused at 127.0.0.1:${closed}`,
     ]);
   }, 60_000);
+
+  // The server CI and the PostgreSQL pass use; without it there is no server to ask.
+  it.skipIf(!process.env.DATABASE_URL)(
+    'with the configured PostgreSQL database missing: names it and says to create it',
+    async () => {
+      const url = new URL(process.env.DATABASE_URL as string);
+      url.pathname = '/idbridge_no_such_database';
+      await writeConfig(await freePort(), await freePort());
+      const r = await runOperator(dir, { DATABASE_URL: url.toString() });
+      expect(r.code).toBe(1);
+      expect(errorLines(r.stderr)).toEqual([
+        `idbridge: database.url (DATABASE_URL): database "idbridge_no_such_database" does not exist at ${url.hostname}:${url.port || '5432'}; create it first`,
+      ]);
+    },
+    60_000,
+  );
 
   it('with an unreadable signing key: one line naming the file', async () => {
     await writeConfig(await freePort(), await freePort());
@@ -161,23 +147,15 @@ describe('a node whose start fails', () => {
       blocker.listen(base + 11, '127.0.0.1', () => done());
     });
     held.push(blocker);
-    const r = await execFileAsync(
-      process.execPath,
-      [
-        BIN,
-        'sandbox',
-        '--port',
-        String(base),
-        '--data-dir',
-        join(dir, 'sandbox'),
-        '--subscribers',
-        '100',
-      ],
-      { cwd: dir, env: { ...env, IDBRIDGE_LOG__LEVEL: 'warn' }, timeout: 60_000 },
-    ).then(
-      () => ({ code: 0, stderr: '' }),
-      (err: { code?: number; stderr?: string }) => ({ code: err.code, stderr: err.stderr ?? '' }),
-    );
+    const r = await runCli(dir, [
+      'sandbox',
+      '--port',
+      String(base),
+      '--data-dir',
+      join(dir, 'sandbox'),
+      '--subscribers',
+      '100',
+    ]);
     expect(r.code, r.stderr).toBe(1);
     expect(errorLines(r.stderr)).toEqual([
       expect.stringMatching(

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open-database.js';
 import { createPartnerClient, type PartnerClient } from '../../src/protocol/http/partner-client.js';
@@ -11,9 +9,7 @@ import {
   type IdentificationNetwork,
   startIdentificationNetwork,
 } from '../helpers/identification-network.js';
-
-const execFileAsync = promisify(execFile);
-const BIN = resolve('bin/idbridge.js');
+import { runCli } from '../helpers/run-cli.js';
 
 // R9, I1: a date that names no real day never reaches a decision (issue 23 item 1).
 const IMPOSSIBLE_INSTANTS = [
@@ -72,11 +68,6 @@ describe('the messenger refuses dates that do not exist', () => {
 
   it('the legacy-user import rejects a userSince that names no real day, by line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'idbridge-legacy-dates-'));
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([k]) => k !== 'DATABASE_URL' && !k.startsWith('IDBRIDGE_'),
-      ),
-    );
     const config = join(dir, 'messenger.json');
     await writeFile(config, JSON.stringify({ database: { dataDir: join(dir, 'db') } }));
     const file = join(dir, 'users.csv');
@@ -93,17 +84,16 @@ describe('the messenger refuses dates that do not exist', () => {
         '',
       ].join('\n'),
     );
-    const opts = { cwd: dir, env: { ...env, IDBRIDGE_LOG__LEVEL: 'warn' }, timeout: 60_000 };
-    await execFileAsync(
-      process.execPath,
-      [BIN, 'migrate', '--node', 'messenger', '-c', config],
-      opts,
-    );
-    const { stdout } = await execFileAsync(
-      process.execPath,
-      [BIN, 'messenger', 'import-users', file, '-c', config, '--no-progress'],
-      opts,
-    );
+    expect((await runCli(dir, ['migrate', '--node', 'messenger', '-c', config])).code).toBe(0);
+    const { code, stdout, stderr } = await runCli(dir, [
+      'messenger',
+      'import-users',
+      file,
+      '-c',
+      config,
+      '--no-progress',
+    ]);
+    expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/imported 2 legacy users, rejected 4\b/);
     const db = await openDatabase({ dataDir: join(dir, 'db'), schema: 'public' });
     try {
