@@ -92,7 +92,9 @@ export function createHttpApp(
       { listener, method: request.method, route, status: String(reply.statusCode) },
       seconds,
     );
-    if (options.accessLog === false || !options.log || route === '/metrics') return;
+    // Nothing built for a line no one will write (the hot path at warn level).
+    if (options.accessLog === false || !options.log?.isLevelEnabled('info')) return;
+    if (route === '/metrics') return;
     const partner = (request as { partner?: { participantId: string } }).partner?.participantId;
     const correlator = request.headers['x-correlator'];
     options.log.info(
