@@ -221,8 +221,9 @@ describeEachDriver('subscriber import', (kind) => {
         },
       }),
     ).rejects.toThrow('simulated crash');
-    expect(committedChunks).toEqual([20, 40]);
-    expect(await count()).toBe(36); // lines 2..40 less rejects at 11, 21, 31
+    // Chunks of 20 records after the header line: lines 2–21 and 22–41.
+    expect(committedChunks).toEqual([21, 41]);
+    expect(await count()).toBe(36); // lines 2..41 less rejects at 11, 21, 31, 41
 
     const resumedChunks: number[] = [];
     const summary = await run(file, {
@@ -231,11 +232,11 @@ describeEachDriver('subscriber import', (kind) => {
     });
     expect(summary).toMatchObject({
       outcome: 'finished',
-      resumedAfterLine: 40,
+      resumedAfterLine: 41,
       rowsImported: 90,
       rowsRejected: 10,
     });
-    expect(resumedChunks).toEqual([60, 80, 100, 101]); // the earlier chunks were not redone
+    expect(resumedChunks).toEqual([61, 81, 101]); // the earlier chunks were not redone
     expect(await count()).toBe(90);
     expect(
       rejectsOf(file)

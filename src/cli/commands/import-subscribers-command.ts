@@ -37,7 +37,7 @@ export function registerImportSubscribersCommand(operatorCommand: Command): void
     .option('-c, --config <file>', 'config file (YAML or JSON)')
     .option('--format <format>', 'csv | ndjson (default: from the file extension)')
     .option('--rejects <file>', 'where rejected rows go (default: <file>.rejects.csv)')
-    .option('--batch <n>', 'lines per transaction (default 100000)')
+    .option('--batch <n>', 'records per transaction (default 100000)')
     .option('--restart', 'import from the first line even if this file was imported before')
     .option('--no-progress', 'no progress bar (logs only)')
     .action(async (file: string, _flags: ImportSubscribersFlags, command: Command) => {

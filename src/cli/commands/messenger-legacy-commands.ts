@@ -44,7 +44,7 @@ export function registerLegacyCommands(messengerCommand: Command): void {
     )
     .option('-c, --config <file>', 'config file (YAML or JSON)')
     .option('--format <format>', 'csv | ndjson (default: from the file extension)')
-    .option('--chunk <n>', 'lines per transaction (default 10000)')
+    .option('--chunk <n>', 'records per transaction (default 10000)')
     .option('--restart', 'import from the first line even if this file was imported before')
     .option('--no-progress', 'no progress bar (logs only)')
     .action(async (file: string, _opts: Flags, command: Command) => {

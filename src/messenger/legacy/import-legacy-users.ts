@@ -4,6 +4,7 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Database } from '../../db/port.js';
 import { identifyLegacyFile } from './identify-legacy-file.js';
+import { openLegacyFile } from './legacy-file-records.js';
 import {
   advanceLegacyImportRun,
   findLatestLegacyImportRun,
@@ -14,8 +15,7 @@ import {
   type LegacyChunkRows,
   type LegacyRejectReason,
 } from './legacy-import-store.js';
-import { createLegacyRecordParser, type LegacyFileFormat } from './parse-legacy-record.js';
-import { readFileLines } from './read-file-lines.js';
+import type { LegacyFileFormat } from './parse-legacy-record.js';
 
 export interface ImportLegacyUsersOptions {
   db: Database;
@@ -25,7 +25,7 @@ export interface ImportLegacyUsersOptions {
   file: string;
   /** Default: from the extension (.csv; .ndjson, .jsonl). */
   format?: LegacyFileFormat;
-  /** Lines per transaction; default 10,000. */
+  /** Records per transaction; default 10,000. */
   chunkLines?: number;
   /** Import from the first line even if this file was imported before. */
   restart?: boolean;
@@ -88,24 +88,15 @@ export async function importLegacyUsers(
       rejectedBy: await countRejects(db, previous.runId),
     };
   }
-  let header: string | null = null;
-  let headerBytes = 0;
-  if (format === 'csv') {
-    for await (const first of readFileLines(file, { offset: 0, lineNo: 0, chunkLines: 1 })) {
-      header = first.lines[0] ?? '';
-      headerBytes = first.endOffset;
-      break;
-    }
-  }
-  const parse = createLegacyRecordParser(format, header);
+  const source = await openLegacyFile(file, format);
   const resume = previous?.status === 'running' && !options.restart;
   // A fresh CSV run starts after its header line.
   const run = resume
     ? previous
     : {
         runId: ids(),
-        byteOffset: headerBytes,
-        lineNo: header === null ? 0 : 1,
+        byteOffset: source.dataStart.offset,
+        lineNo: source.dataStart.lineNo,
         rowsImported: 0,
         rowsRejected: 0,
       };
@@ -125,21 +116,15 @@ export async function importLegacyUsers(
   const resumedAfterLine = resume ? run.lineNo : 0;
   log.info({ runId: run.runId, afterLine: run.lineNo }, 'importing legacy users');
 
-  for await (const chunk of readFileLines(file, {
-    offset: run.byteOffset,
-    lineNo: run.lineNo,
-    chunkLines: options.chunkLines ?? 10_000,
-  })) {
+  const from = { offset: run.byteOffset, lineNo: run.lineNo };
+  for await (const chunk of source.batches(from, options.chunkLines ?? 10_000)) {
     if (options.signal?.aborted) throw options.signal.reason;
     const valid: LegacyChunkRows = { lineNos: [], userRefs: [], msisdns: [], userSinces: [] };
     const rejects: Array<{ lineNo: number; userRef: string | null; reason: LegacyRejectReason }> =
       [];
     const refs = new Set<string>();
     const numbers = new Set<string>();
-    chunk.lines.forEach((line, i) => {
-      const lineNo = chunk.firstLineNo + i;
-      const rec = parse(line);
-      if (rec === null) return;
+    for (const { lineNo, value: rec } of chunk.records) {
       if (!rec.ok) {
         rejects.push({ lineNo, userRef: rec.userRef, reason: rec.reason });
       } else if (refs.has(rec.userRef)) {
@@ -154,7 +139,7 @@ export async function importLegacyUsers(
         valid.msisdns.push(rec.msisdn);
         valid.userSinces.push(rec.userSince);
       }
-    });
+    }
     const fromOffset = run.byteOffset;
     const done = await db.transaction(async (tx) => {
       const now = clock.now();

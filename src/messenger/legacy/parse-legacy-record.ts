@@ -9,27 +9,20 @@ export type LegacyRecord =
   | { ok: true; userRef: string; msisdn: string; userSince: string }
   | { ok: false; userRef: string | null; reason: 'INVALID_NUMBER' | 'INVALID_RECORD' };
 
-export type LegacyRecordParser = (line: string) => LegacyRecord | null;
-
 const USER_REF_MAX = 128;
 const NUMBER_KEYS = ['number', 'msisdn', 'phone'];
 
 /**
- * A parser for one file: CSV needs its header line (columns `userRef`,
- * `number` (or `msisdn`/`phone`), `userSince`, in any order, names
- * case-insensitive); NDJSON takes the same keys. The number is kept as typed
- * in the file and normalized here (`8 (916) 123-45-67` → `+79161234567`);
- * one that is not a phone number is INVALID_NUMBER. `userSince` is the date
- * the user joined (YYYY-MM-DD of a real day, or a real RFC 3339 date-time
- * whose date part is taken).
- * Blank lines give null. Pure.
+ * The checker of a CSV file's records, from its header's fields (columns
+ * `userRef`, `number` (or `msisdn`/`phone`), `userSince`, in any order,
+ * names case-insensitive). The number is kept as typed in the file and
+ * normalized here (`8 (916) 123-45-67` → `+79161234567`); one that is not a
+ * phone number is INVALID_NUMBER. `userSince` is the date the user joined
+ * (YYYY-MM-DD of a real day, or a real RFC 3339 date-time whose date part
+ * is taken). Pure.
  */
-export function createLegacyRecordParser(
-  format: LegacyFileFormat,
-  csvHeader: string | null,
-): LegacyRecordParser {
-  if (format === 'ndjson') return (line) => (line.trim() === '' ? null : parseNdjson(line));
-  const columns = splitCsvLine(csvHeader ?? '').map((c) => c.trim().toLowerCase());
+export function legacyCsvRecordParser(header: string[]): (fields: string[]) => LegacyRecord {
+  const columns = header.map((c) => c.trim().toLowerCase());
   const at = (names: string[]) => columns.findIndex((c) => names.includes(c));
   const ref = at(['userref', 'user_ref']);
   const num = at(NUMBER_KEYS);
@@ -37,14 +30,11 @@ export function createLegacyRecordParser(
   if (ref < 0 || num < 0 || since < 0) {
     throw new Error('the CSV header must name the columns userRef, number and userSince');
   }
-  return (line) => {
-    if (line.trim() === '') return null;
-    const fields = splitCsvLine(line);
-    return checkRecord(fields[ref], fields[num], fields[since]);
-  };
+  return (fields) => checkRecord(fields[ref], fields[num], fields[since]);
 }
 
-function parseNdjson(line: string): LegacyRecord {
+/** One NDJSON line, with the keys of the CSV columns. */
+export function parseLegacyNdjson(line: string): LegacyRecord {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -89,27 +79,4 @@ function calendarDate(text: string): string | null {
   if (isCalendarDate(text)) return text;
   if (parseDateTime(text, { secondsOptional: true }) === null) return null;
   return text.slice(0, 10);
-}
-
-/** RFC 4180 fields of one line: commas separate, double quotes quote, "" escapes. */
-export function splitCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else field += ch;
-  }
-  fields.push(field);
-  return fields;
 }

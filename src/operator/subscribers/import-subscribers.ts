@@ -4,22 +4,11 @@ import type { Clock } from '../../core/clock.js';
 import { type IdGenerator, newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Database, Queryable } from '../../db/port.js';
-import {
-  type ChunkColumns,
-  emptyChunkColumns,
-  loadChunkIntoStaging,
-  pushRecord,
-} from './load-import-chunk.js';
-import {
-  csvField,
-  type ParsedRecord,
-  parseCsvRecord,
-  parseNdjsonRecord,
-  readCsvHeader,
-} from './parse-subscriber-record.js';
+import { loadChunkIntoStaging } from './load-import-chunk.js';
+import { csvField } from './parse-subscriber-record.js';
 import type { BulkLoader } from './postgres-bulk-loader.js';
-import { type LineBatch, readFirstLine, readLineBatches } from './read-line-batches.js';
 import { identifySubscriberFile } from './subscriber-file-identity.js';
+import { type CheckedChunk, openSubscriberFile } from './subscriber-file-records.js';
 import {
   advanceImportRun,
   type ContractEndedByImport,
@@ -52,7 +41,7 @@ export interface ImportSubscribersOptions {
   bulkLoader?: BulkLoader;
   /** Default `<file>.rejects.csv`. */
   rejectsFile?: string;
-  /** Lines per chunk; one chunk is one transaction. Default 100,000. */
+  /** Records per chunk; one chunk is one transaction. Default 100,000. */
   batchSize?: number;
   /** Import again from the first line even if this file was imported or partly imported. */
   restart?: boolean;
@@ -79,12 +68,6 @@ export interface ImportSummary {
   rejectsFile: string;
 }
 
-interface PreparedChunk {
-  batch: LineBatch;
-  columns: ChunkColumns;
-  rejects: Array<{ lineNo: number; reason: string }>;
-}
-
 export function formatFromFileName(file: string): SubscriberFileFormat {
   const ext = extname(file).toLowerCase();
   if (ext === '.csv') return 'csv';
@@ -95,7 +78,7 @@ export function formatFromFileName(file: string): SubscriberFileFormat {
 /**
  * Imports a subscriber file (CSV with header, or NDJSON) into the base.
  *
- * Streamed in chunks of `batchSize` lines with constant memory; each chunk is
+ * Streamed in chunks of `batchSize` records with constant memory; each chunk is
  * one transaction: staged (COPY on PostgreSQL via `bulkLoader`, multi-row
  * INSERT otherwise), merged set-based (rows are upserts by (msisdn,
  * contractId)), and the run row advanced to the chunk's end offset. So a
@@ -120,6 +103,7 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
   const batchSize = options.batchSize ?? 100_000;
   const rejectsFile = options.rejectsFile ?? `${file}.rejects.csv`;
   const identity = await identifySubscriberFile(file);
+  const source = await openSubscriberFile(file, format);
 
   const previous = await findLatestImportRun(db, identity);
   if (previous?.status === 'finished' && !options.restart) {
@@ -155,8 +139,8 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
     writeNewRejectsFile(rejectsFile, header);
     run = {
       runId: (options.ids ?? newId)(),
-      byteOffset: 0,
-      lineNo: 0,
+      byteOffset: source.dataStart.offset,
+      lineNo: source.dataStart.lineNo,
       rowsImported: 0,
       rowsRejected: 0,
       rejectsBytes: Buffer.byteLength(header),
@@ -164,11 +148,10 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
     await insertImportRun(db, { ...run, filePath: file, ...identity, format, now: clock.now() });
     log.info({ runId: run.runId, format }, 'starting subscriber import');
   }
-  const resumedAfterLine = run.lineNo;
+  const resumedAfterLine = previous?.status === 'running' && !options.restart ? run.lineNo : 0;
 
-  const parse = await recordParser(file, format);
   const rejectsFd = openSync(rejectsFile, 'a');
-  const commit = async (chunk: PreparedChunk) => {
+  const commit = async (chunk: CheckedChunk) => {
     const work = async (tx: Queryable) => {
       await prepareStaging(tx);
       await loadChunkIntoStaging(tx, chunk.columns);
@@ -178,17 +161,14 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
           : { changed: 0, conflicts: [] };
       const rejects = [...chunk.rejects, ...merge.conflicts].sort((a, b) => a.lineNo - b.lineNo);
       const text = rejects
-        .map(
-          (r) =>
-            `${r.lineNo},${csvField(r.reason)},${csvField(chunk.batch.lines[r.lineNo - chunk.batch.firstLineNo] ?? '')}\n`,
-        )
+        .map((r) => `${r.lineNo},${csvField(r.reason)},${csvField(chunk.textAt(r.lineNo))}\n`)
         .join('');
       const rejectsBytes = run.rejectsBytes + (text ? writeSync(rejectsFd, text) : 0);
       const imported = chunk.columns.lineNos.length - merge.conflicts.length;
       await advanceImportRun(tx, run.runId, {
         fromOffset: run.byteOffset,
-        toOffset: chunk.batch.endOffset,
-        lineNo: chunk.batch.lastLineNo,
+        toOffset: chunk.endOffset,
+        lineNo: chunk.lastLineNo,
         imported,
         rejected: rejects.length,
         rejectsBytes,
@@ -199,8 +179,8 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
     const done = options.bulkLoader
       ? await options.bulkLoader.transaction(work)
       : await db.transaction(work);
-    run.byteOffset = chunk.batch.endOffset;
-    run.lineNo = chunk.batch.lastLineNo;
+    run.byteOffset = chunk.endOffset;
+    run.lineNo = chunk.lastLineNo;
     run.rowsImported += done.imported;
     run.rowsRejected += done.rejected;
     run.rejectsBytes = done.rejectsBytes;
@@ -215,13 +195,12 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
 
   try {
     let pending: Promise<void> | null = null;
-    const batches = readLineBatches(file, {
-      startOffset: run.byteOffset,
-      startLineNo: run.lineNo,
-      batchSize,
-    });
-    for await (const batch of batches) {
-      const chunk = prepareChunk(batch, format, parse);
+    // A run from before data started after the header resumes past it.
+    const from =
+      run.byteOffset < source.dataStart.offset
+        ? source.dataStart
+        : { offset: run.byteOffset, lineNo: run.lineNo };
+    for await (const chunk of source.chunks(from, batchSize)) {
       if (pending) await pending;
       throwIfAborted(options.signal);
       pending = commit(chunk);
@@ -269,33 +248,4 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
     throw signal.reason instanceof Error ? signal.reason : new Error('subscriber import aborted');
   }
-}
-
-async function recordParser(
-  file: string,
-  format: SubscriberFileFormat,
-): Promise<(line: string) => ParsedRecord> {
-  if (format === 'ndjson') return parseNdjsonRecord;
-  const header = await readFirstLine(file);
-  if (header === null)
-    throw new Error(`${file} is empty: a CSV subscriber file starts with a header`);
-  const columns = readCsvHeader(header);
-  return (line) => parseCsvRecord(line, columns);
-}
-
-function prepareChunk(
-  batch: LineBatch,
-  format: SubscriberFileFormat,
-  parse: (line: string) => ParsedRecord,
-): PreparedChunk {
-  const columns = emptyChunkColumns();
-  const rejects: PreparedChunk['rejects'] = [];
-  batch.lines.forEach((line, i) => {
-    const lineNo = batch.firstLineNo + i;
-    if (line.trim() === '' || (format === 'csv' && lineNo === 1)) return; // blank, or the header
-    const parsed = parse(line);
-    if (parsed.ok) pushRecord(columns, lineNo, parsed.record);
-    else rejects.push({ lineNo, reason: parsed.reason });
-  });
-  return { batch, columns, rejects };
 }

@@ -104,9 +104,9 @@ function bad(reason: string): ParsedRecord {
   return { ok: false, reason };
 }
 
-/** Column positions from a CSV header line; throws when a required column is missing. */
-export function readCsvHeader(header: string): number[] {
-  const names = splitCsvLine(header.replace(/^\uFEFF/, '')).map((n) => n.trim());
+/** Column positions from a CSV header's fields; throws when a required column is missing. */
+export function subscriberColumns(header: string[]): number[] {
+  const names = header.map((n) => n.trim());
   return SUBSCRIBER_FILE_COLUMNS.map((column) => {
     const index = names.indexOf(column);
     if (index < 0 && column !== 'contractEnd') {
@@ -118,8 +118,7 @@ export function readCsvHeader(header: string): number[] {
   });
 }
 
-export function parseCsvRecord(line: string, columns: number[]): ParsedRecord {
-  const values = splitCsvLine(line);
+export function parseCsvRecord(values: string[], columns: number[]): ParsedRecord {
   const fields: Fields = {};
   SUBSCRIBER_FILE_COLUMNS.forEach((column, i) => {
     const index = columns[i] ?? -1;
@@ -141,31 +140,12 @@ export function parseNdjsonRecord(line: string): ParsedRecord {
   return checkSubscriberFields(value as Fields);
 }
 
-/** RFC 4180 fields of one line: commas, and double quotes with "" escapes. */
-export function splitCsvLine(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else field += ch;
-  }
-  fields.push(field);
-  return fields;
-}
-
 /** One CSV field, quoted when it needs to be (for the rejects file). */
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A CSV record written back as one CSV line (for the rejects file). */
+export function csvLine(values: string[]): string {
+  return values.map(csvField).join(',');
 }

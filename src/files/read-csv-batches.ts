@@ -1,0 +1,118 @@
+import { createReadStream } from 'node:fs';
+import { CsvError, parse } from 'csv-parse';
+import { IdbridgeError } from '../core/errors.js';
+import type { RecordBatch } from './record-batch.js';
+
+export interface CsvReadOptions {
+  /** Byte offset to start at: 0, or a batch's `endOffset` to resume. */
+  startOffset: number;
+  /** Line number just before `startOffset` (0 at the start of the file). */
+  startLineNo: number;
+  /** Records per batch. */
+  batchSize: number;
+  /** Field delimiter; default `,`. */
+  delimiter?: string;
+}
+
+// A subscriber or legacy record is a few hundred bytes; a record this long
+// means a quote left open, and reading on would hold the rest of the file.
+const MAX_RECORD_BYTES = 1 << 20;
+
+/**
+ * Streams an RFC 4180 CSV file (csv-parse) from a byte offset as batches of
+ * records, with the byte offset just past each batch for resuming and the
+ * physical line each record starts on (a quoted field may hold line breaks).
+ * Blank lines are skipped; CRLF or LF end records; a BOM at offset 0 is
+ * dropped. The consumer's pace pulls the stream (nothing is read ahead while
+ * a batch is being loaded). A malformed quote is not a bad record but a bad
+ * file: it throws an INVALID_ARGUMENT naming the line, since every record
+ * after it would be read wrongly.
+ */
+export async function* readCsvBatches(
+  file: string,
+  options: CsvReadOptions,
+): AsyncGenerator<RecordBatch<string[]>> {
+  const parser = createReadStream(file, {
+    start: options.startOffset,
+    highWaterMark: 1 << 20,
+  }).pipe(
+    parse({
+      bom: options.startOffset === 0,
+      delimiter: options.delimiter ?? ',',
+      record_delimiter: ['\r\n', '\n'],
+      relax_column_count: true,
+      skip_empty_lines: true,
+      max_record_size: MAX_RECORD_BYTES,
+      info: true,
+    }),
+  );
+  let batch = newBatch(options.startOffset, options.startLineNo);
+  let lastLineNo = options.startLineNo;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { bytes: number; lines: number };
+    }>) {
+      lastLineNo = options.startLineNo + info.lines;
+      batch.records.push({ lineNo: lastLineNo - lineBreaksIn(record), value: record });
+      batch.endOffset = options.startOffset + info.bytes;
+      batch.lastLineNo = lastLineNo;
+      if (batch.records.length >= options.batchSize) {
+        yield batch;
+        batch = newBatch(batch.endOffset, batch.lastLineNo);
+      }
+    }
+  } catch (err) {
+    if (err instanceof CsvError) {
+      // A quote left open is only noticed at the end of the file or of the
+      // size limit; the record it opened starts after the last good one.
+      const at =
+        err.code === 'CSV_INVALID_CLOSING_QUOTE'
+          ? options.startLineNo + Number((err as CsvError & { lines?: number }).lines ?? 0)
+          : lastLineNo + 1;
+      throw explainCsvError(file, at, err);
+    }
+    throw err;
+  }
+  if (batch.records.length > 0) yield batch;
+}
+
+/** The first record of a CSV file (its header), with where the data after it starts. */
+export async function readCsvHeader(
+  file: string,
+  delimiter?: string,
+): Promise<{ fields: string[]; endOffset: number; lineNo: number } | null> {
+  const options = { startOffset: 0, startLineNo: 0, batchSize: 1, delimiter };
+  for await (const batch of readCsvBatches(file, options)) {
+    const first = batch.records[0];
+    if (first) return { fields: first.value, endOffset: batch.endOffset, lineNo: batch.lastLineNo };
+  }
+  return null;
+}
+
+function newBatch(offset: number, lineNo: number): RecordBatch<string[]> {
+  return { records: [], endOffset: offset, lastLineNo: lineNo };
+}
+
+function lineBreaksIn(fields: string[]): number {
+  let n = 0;
+  for (const field of fields) {
+    for (let i = field.indexOf('\n'); i >= 0; i = field.indexOf('\n', i + 1)) n++;
+  }
+  return n;
+}
+
+const CSV_PROBLEMS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by something other than , or a line end',
+  CSV_MAX_RECORD_SIZE: `a record is longer than ${MAX_RECORD_BYTES} bytes (a quote left open?)`,
+};
+
+function explainCsvError(file: string, line: number, err: CsvError): IdbridgeError {
+  const problem = CSV_PROBLEMS[err.code] ?? err.message;
+  return new IdbridgeError(
+    'INVALID_ARGUMENT',
+    `${file}:${line}: ${problem} (${err.code}); fix the file and import it again`,
+    { cause: err },
+  );
+}
