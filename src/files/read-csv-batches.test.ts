@@ -39,6 +39,18 @@ describe('readCsvBatches', () => {
     expect(resumed.flatMap((b) => b.records)).toEqual(batches[1]?.records);
   });
 
+  it('counts a CRLF inside a quoted field as one line break', async () => {
+    const file = join(dir, 'crlf.csv');
+    writeFileSync(file, 'a,b\r\n1,"x\r\ny"\r\n2,z\r\n');
+    const batches = await collect(file, 0, 0, 10);
+    expect(batches[0]?.records.map((r) => [r.lineNo, r.value])).toEqual([
+      [1, ['a', 'b']],
+      [2, ['1', 'x\r\ny']],
+      [4, ['2', 'z']],
+    ]);
+    expect(batches[0]?.lastLineNo).toBe(4);
+  });
+
   it('reads the header and where the data after it starts', async () => {
     const file = join(dir, 'h.csv');
     writeFileSync(file, text);

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { IdbridgeError } from '../core/errors.js';
 import type { RecordBatch } from './record-batch.js';
@@ -32,31 +33,31 @@ export async function* readCsvBatches(
   file: string,
   options: CsvReadOptions,
 ): AsyncGenerator<RecordBatch<string[]>> {
-  const parser = createReadStream(file, {
-    start: options.startOffset,
-    highWaterMark: 1 << 20,
-  }).pipe(
-    parse({
-      bom: options.startOffset === 0,
-      delimiter: options.delimiter ?? ',',
-      record_delimiter: ['\r\n', '\n'],
-      relax_column_count: true,
-      skip_empty_lines: true,
-      max_record_size: MAX_RECORD_BYTES,
-      info: true,
-    }),
-  );
+  const lines = new LineCounter(options.startLineNo);
+  const parser = createReadStream(file, { start: options.startOffset, highWaterMark: 1 << 20 })
+    .pipe(lines.tap())
+    .pipe(
+      parse({
+        bom: options.startOffset === 0,
+        delimiter: options.delimiter ?? ',',
+        record_delimiter: ['\r\n', '\n'],
+        relax_column_count: true,
+        skip_empty_lines: true,
+        max_record_size: MAX_RECORD_BYTES,
+        info: true,
+      }),
+    );
   let batch = newBatch(options.startOffset, options.startLineNo);
-  let lastLineNo = options.startLineNo;
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: string[];
-      info: { bytes: number; lines: number };
+      info: { bytes: number };
     }>) {
-      lastLineNo = options.startLineNo + info.lines;
-      batch.records.push({ lineNo: lastLineNo - lineBreaksIn(record), value: record });
+      // csv-parse's own line count takes a CRLF inside quotes for two lines; bytes are exact.
+      const endLineNo = lines.lineOfByte(info.bytes - 1);
+      batch.records.push({ lineNo: endLineNo - lineBreaksIn(record), value: record });
       batch.endOffset = options.startOffset + info.bytes;
-      batch.lastLineNo = lastLineNo;
+      batch.lastLineNo = lines.linesBefore(info.bytes);
       if (batch.records.length >= options.batchSize) {
         yield batch;
         batch = newBatch(batch.endOffset, batch.lastLineNo);
@@ -68,8 +69,8 @@ export async function* readCsvBatches(
       // size limit; the record it opened starts after the last good one.
       const at =
         err.code === 'CSV_INVALID_CLOSING_QUOTE'
-          ? options.startLineNo + Number((err as CsvError & { lines?: number }).lines ?? 0)
-          : lastLineNo + 1;
+          ? lines.lineOfByte(Number((err as CsvError & { bytes?: number }).bytes ?? 0))
+          : lines.linesBefore(lines.consumed) + 1;
       throw explainCsvError(file, at, err);
     }
     throw err;
@@ -92,6 +93,60 @@ export async function readCsvHeader(
 
 function newBatch(offset: number, lineNo: number): RecordBatch<string[]> {
   return { records: [], endOffset: offset, lastLineNo: lineNo };
+}
+
+/**
+ * Physical line numbers by byte offset (relative to where reading started):
+ * the bytes passing to the parser are kept until the records that end in
+ * them have been counted, so memory is the parser's read-ahead, not the file.
+ */
+class LineCounter {
+  private readonly chunks: Buffer[] = [];
+  /** Offset of chunks[0]. */
+  private chunksStart = 0;
+  /** Offset up to which newlines are counted, and how many there were before it. */
+  consumed = 0;
+  private newlines = 0;
+
+  constructor(private readonly startLineNo: number) {}
+
+  tap(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        this.chunks.push(chunk);
+        done(null, chunk);
+      },
+    });
+  }
+
+  /** Lines before `offset`: the line number a resume from there starts after. */
+  linesBefore(offset: number): number {
+    this.countTo(offset);
+    return this.startLineNo + this.newlines;
+  }
+
+  /** The line the byte at `offset` is on. */
+  lineOfByte(offset: number): number {
+    return this.linesBefore(offset) + 1;
+  }
+
+  private countTo(offset: number): void {
+    while (this.consumed < offset && this.chunks.length > 0) {
+      const chunk = this.chunks[0] as Buffer;
+      const chunkEnd = this.chunksStart + chunk.length;
+      const stop = Math.min(offset, chunkEnd) - this.chunksStart;
+      let i = chunk.indexOf(10, this.consumed - this.chunksStart);
+      while (i >= 0 && i < stop) {
+        this.newlines++;
+        i = chunk.indexOf(10, i + 1);
+      }
+      this.consumed = this.chunksStart + stop;
+      if (this.consumed === chunkEnd) {
+        this.chunks.shift();
+        this.chunksStart = chunkEnd;
+      }
+    }
+  }
 }
 
 function lineBreaksIn(fields: string[]): number {

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const BIN = resolve('bin/idbridge.js');
+import { runCli } from '../helpers/run-cli.js';
 
 /**
  * The subscriber import as an operator runs it: a number that cannot be a
@@ -26,22 +22,10 @@ describe('idbridge operator import-subscribers', () => {
         '',
       ].join('\n'),
     );
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([k]) => k !== 'DATABASE_URL' && !k.startsWith('IDBRIDGE_'),
-      ),
-    );
     // Maintenance commands never create an embedded database; migrate does (issue 23 item 4).
-    await run(process.execPath, [BIN, 'migrate', '--node', 'operator'], {
-      cwd: dir,
-      env: { ...env, IDBRIDGE_LOG__LEVEL: 'warn' },
-      timeout: 60_000,
-    });
-    const { stdout } = await run(process.execPath, [BIN, 'operator', 'import-subscribers', file], {
-      cwd: dir,
-      env: { ...env, IDBRIDGE_LOG__LEVEL: 'warn' },
-      timeout: 60_000,
-    });
+    expect((await runCli(dir, ['migrate', '--node', 'operator'])).code).toBe(0);
+    const { code, stdout, stderr } = await runCli(dir, ['operator', 'import-subscribers', file]);
+    expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/imported 1 rows, rejected 1/);
     const rejects = await readFile(`${file}.rejects.csv`, 'utf8');
     const lines = rejects.trim().split('\n');
