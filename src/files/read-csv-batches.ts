@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import { IdbridgeError } from '../core/errors.js';
+import { csvFileError, MAX_RECORD_BYTES } from './csv-file-error.js';
 import type { RecordBatch } from './record-batch.js';
 
 export interface CsvReadOptions {
@@ -14,10 +14,6 @@ export interface CsvReadOptions {
   /** Field delimiter; default `,`. */
   delimiter?: string;
 }
-
-// A subscriber or legacy record is a few hundred bytes; a record this long
-// means a quote left open, and reading on would hold the rest of the file.
-const MAX_RECORD_BYTES = 1 << 20;
 
 /**
  * Streams an RFC 4180 CSV file (csv-parse) from a byte offset as batches of
@@ -71,7 +67,7 @@ export async function* readCsvBatches(
         err.code === 'CSV_INVALID_CLOSING_QUOTE'
           ? lines.lineOfByte(Number((err as CsvError & { bytes?: number }).bytes ?? 0))
           : lines.linesBefore(lines.consumed) + 1;
-      throw explainCsvError(file, at, err);
+      throw csvFileError(file, at, err);
     }
     throw err;
   }
@@ -155,19 +151,4 @@ function lineBreaksIn(fields: string[]): number {
     for (let i = field.indexOf('\n'); i >= 0; i = field.indexOf('\n', i + 1)) n++;
   }
   return n;
-}
-
-const CSV_PROBLEMS: Record<string, string> = {
-  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
-  CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by something other than , or a line end',
-  CSV_MAX_RECORD_SIZE: `a record is longer than ${MAX_RECORD_BYTES} bytes (a quote left open?)`,
-};
-
-function explainCsvError(file: string, line: number, err: CsvError): IdbridgeError {
-  const problem = CSV_PROBLEMS[err.code] ?? err.message;
-  return new IdbridgeError(
-    'INVALID_ARGUMENT',
-    `${file}:${line}: ${problem} (${err.code}); fix the file and import it again`,
-    { cause: err },
-  );
 }

@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { CsvError } from 'csv-parse';
+import { parse } from 'csv-parse/sync';
 import { IdbridgeError } from '../core/errors.js';
+import { csvFileError, MAX_RECORD_BYTES } from '../files/csv-file-error.js';
 import { decodeRegisterText, type RegisterEncoding } from './decode-register-text.js';
 import { isValidInn } from './is-valid-inn.js';
 import { type LoadWarning, LoadWarningCollector } from './load-warning.js';
@@ -48,7 +51,8 @@ export interface PlanParseOptions {
 /**
  * Reads one register file. The file is small (≈17,000 rows, a few MB), so
  * it is read whole: encoding detection needs all bytes anyway. Bad rows are
- * reported and skipped; only an unreadable file or an unknown header throws.
+ * reported and skipped; only an unreadable file, an unknown header or a
+ * quote never closed (which would swallow the rows after it) throws.
  */
 export async function loadNumberingPlanFile(
   path: string,
@@ -76,17 +80,13 @@ export function parseNumberingPlan(
 ): NumberingPlanFile {
   const { text, encoding } = decodeRegisterText(bytes);
   const warnings = new LoadWarningCollector(options.maxWarnings, options.onWarning);
-  const lines = text.split('\n');
-  let headerIndex = lines.findIndex((l) => l.trim() !== '');
-  if (headerIndex < 0) headerIndex = 0;
-  const layout = readHeader(lines[headerIndex] ?? '', file);
+  const rows = readRegisterRows(text, file);
+  const header = rows[0];
+  const layout = readHeader(header?.cells ?? [], file);
   const ranges: PlanRange[] = [];
   let rejectedRows = 0;
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    const raw = lines[i] as string;
-    if (raw.trim() === '') continue;
-    const lineNo = i + 1;
-    const result = parseRow(splitCells(raw), layout, file, lineNo);
+  for (const { cells, lineNo } of rows.slice(1)) {
+    const result = parseRow(cells, layout, file, lineNo);
     if (typeof result === 'string') {
       warnings.add(file, lineNo, `${result}; row skipped`);
       rejectedRows++;
@@ -115,8 +115,8 @@ interface Layout {
 
 const BASE_HEADER = ['от', 'до', 'емкость', 'оператор', 'регион'];
 
-function readHeader(line: string, file: string): Layout {
-  const cells = splitCells(line).map((c) =>
+function readHeader(header: string[], file: string): Layout {
+  const cells = header.map((c) =>
     c
       .replace(/^\uFEFF/, '')
       .toLowerCase()
@@ -135,23 +135,46 @@ function readHeader(line: string, file: string): Layout {
   }
   throw new IdbridgeError(
     'INVALID_ARGUMENT',
-    `${file}:1: not a numbering-plan register header (expected "АВС/ DEF;От;До;Емкость;Оператор;Регион" with optional "Территория ГАР" and "ИНН"), got ${JSON.stringify(line.slice(0, 120))}`,
+    `${file}:1: not a numbering-plan register header (expected "АВС/ DEF;От;До;Емкость;Оператор;Регион" with optional "Территория ГАР" and "ИНН"), got ${JSON.stringify(header.join(';').slice(0, 120))}`,
   );
 }
 
-/** `;` or `\t;\t` delimits; cells are trimmed, CSV-style quoting undone. */
-function splitCells(line: string): string[] {
-  return line.split(';').map((c) => unquote(c.trim()));
-}
-
 /**
- * Undoes CSV quoting only when the whole cell is quoted with inner quotes
- * doubled; `ООО "Т2 Мобайл"` (bare quotes inside a name) is left alone.
+ * The register's rows as trimmed cells with their line numbers, by csv-parse:
+ * `;` or `\t;\t` delimits, a quoted cell may hold `;` and doubled quotes,
+ * and the bare quotes of a name (`ООО "Т2 Мобайл"`) stay as written.
  */
-function unquote(cell: string): string {
-  if (cell.length < 2 || !cell.startsWith('"') || !cell.endsWith('"')) return cell;
-  const inner = cell.slice(1, -1);
-  return /^(?:[^"]|"")*$/.test(inner) ? inner.replaceAll('""', '"') : cell;
+function readRegisterRows(text: string, file: string): Array<{ cells: string[]; lineNo: number }> {
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  let lastGoodLine = 0;
+  try {
+    records = parse(text, {
+      delimiter: ['\t;\t', ';'],
+      record_delimiter: ['\r\n', '\n'],
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      max_record_size: MAX_RECORD_BYTES,
+      info: true,
+      on_record: (record, context) => {
+        lastGoodLine = context.lines;
+        return record;
+      },
+    }) as unknown as typeof records;
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    // A quote left open is noticed at the end; its row starts after the last good one.
+    const line =
+      err.code === 'CSV_QUOTE_NOT_CLOSED' || err.code === 'CSV_MAX_RECORD_SIZE'
+        ? lastGoodLine + 1
+        : Number((err as CsvError & { lines?: number }).lines ?? 0);
+    throw csvFileError(file, line, err);
+  }
+  return records.map(({ record, info }) => ({
+    cells: record.map((c) => c.trim()),
+    // Exact unless a quoted cell holds a line break, which no register name does.
+    lineNo: info.lines,
+  }));
 }
 
 function parseRow(cells: string[], layout: Layout, file: string, line: number): PlanRange | string {

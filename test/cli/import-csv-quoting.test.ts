@@ -89,7 +89,9 @@ describe('CSV files with quoted fields', () => {
       config,
     ]);
     expect(code).toBe(2);
-    expect(stderr).toContain(`${file}:3: a closing quote is followed by something other than`);
+    expect(stderr).toContain(
+      `${file}:3: a closing quote is followed by something other than a delimiter`,
+    );
   }, 120_000);
 
   it('messenger import-users reads a quoted userRef with a comma and a number typed with quotes', async () => {

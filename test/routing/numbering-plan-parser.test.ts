@@ -91,6 +91,23 @@ describe('numbering-plan parser: layout eras', () => {
     expect(plan.warnings).toEqual([]);
   });
 
+  it('reads a ; inside a quoted operator name as part of the name (issue 29 item 5)', () => {
+    const text = `${HEADER8}\r\n900;0;9;10;"ООО ""Рога; Копыта""";Москва;г. Москва;7743895280\r\n901;0;9;10;ООО "Т2 Мобайл";р;т;7743895280\r\n`;
+    const plan = parseNumberingPlan(utf8(text), 'f.csv');
+    expect(plan.ranges.map((r) => [r.holderName, r.region, r.line])).toEqual([
+      ['ООО "Рога; Копыта"', 'Москва', 2],
+      ['ООО "Т2 Мобайл"', 'р', 3],
+    ]);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it('refuses a file with a quote never closed, naming the line, instead of swallowing the rows after it', () => {
+    const text = `${HEADER8}\n900;0;9;10;ООО Т2;р;т;7743895280\n901;0;9;10;"ООО Т2;р;т;7743895280\n902;0;9;10;ООО Т2;р;т;7743895280\n`;
+    expect(() => parseNumberingPlan(utf8(text), 'f.csv')).toThrow(
+      /f\.csv:3: a quoted field is never closed/,
+    );
+  });
+
   it('keeps a row whose ИНН cell is empty, with a remark, so its holder can still be matched by name', () => {
     const text = `${HEADER8}\n903;0000000;0999999;1000000;ПАО "ВымпелКом";г. Москва;г. Москва;\n`;
     const plan = parseNumberingPlan(utf8(text), 'f.csv');
