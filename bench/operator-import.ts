@@ -8,6 +8,8 @@ import { systemClock } from '../src/core/clock.js';
 import { createSilentLogger } from '../src/core/logger.js';
 import { migrate } from '../src/db/migrator.js';
 import { createPostgresDatabase } from '../src/db/postgres-driver.js';
+import { readCsvBatches } from '../src/files/read-csv-batches.js';
+import { readLineBatches } from '../src/files/read-line-batches.js';
 import { importSubscribers } from '../src/operator/subscribers/import-subscribers.js';
 import { createPostgresBulkLoader } from '../src/operator/subscribers/postgres-bulk-loader.js';
 import { type Benchmark, round, rssMb } from './harness/benchmark.js';
@@ -50,6 +52,25 @@ async function writeSubscriberCsv(file: string, rows: number): Promise<void> {
   await once(out, 'finish');
 }
 
+/** CPU to read every record of the file: by the shipped CSV reader, or a plain split (the floor). */
+async function readCpu(
+  file: string,
+  how: 'csv' | 'floor',
+): Promise<{ rows: number; cpuUs: number }> {
+  const from = { startOffset: 0, startLineNo: 0, batchSize: 100_000 };
+  const before = process.cpuUsage();
+  let rows = 0;
+  if (how === 'csv') {
+    for await (const batch of readCsvBatches(file, from)) rows += batch.records.length;
+  } else {
+    for await (const batch of readLineBatches(file, from)) {
+      for (const record of batch.records) rows += record.value.split(',').length > 0 ? 1 : 0;
+    }
+  }
+  const used = process.cpuUsage(before);
+  return { rows, cpuUs: used.user + used.system };
+}
+
 const run: Benchmark = async (ctx) => {
   const rows = argValue(ctx.args, '--rows') ?? 10_000_000;
   const batchSize = argValue(ctx.args, '--batch') ?? 100_000;
@@ -60,6 +81,11 @@ const run: Benchmark = async (ctx) => {
   ctx.progress(`writing ${rows.toLocaleString('en-US')} rows to ${file}`);
   await writeSubscriberCsv(file, rows);
   const fileMb = statSync(file).size / 1024 / 1024;
+  ctx.progress(
+    'reading the file twice without a database: a plain line split, then the CSV reader',
+  );
+  const floor = await readCpu(file, 'floor');
+  const reader = await readCpu(file, 'csv');
 
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
@@ -74,6 +100,7 @@ const run: Benchmark = async (ctx) => {
     await migrate(db, ['shared', 'operator']);
     const rssBefore = rssMb();
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     let lastReport = started;
     const summary = await importSubscribers({
       db,
@@ -94,6 +121,8 @@ const run: Benchmark = async (ctx) => {
       },
     });
     const seconds = (performance.now() - started) / 1000;
+    const cpuUsed = process.cpuUsage(cpuBefore);
+    const importCpuUs = cpuUsed.user + cpuUsed.system;
     peakRss = Math.max(peakRss, rssMb());
     const total = summary.rowsImported + summary.rowsRejected;
     return {
@@ -104,6 +133,26 @@ const run: Benchmark = async (ctx) => {
           label: 'rows imported per second',
         },
         { key: 'importSeconds', value: round(seconds, 1), label: 'import time (s)' },
+        {
+          key: 'importCpuUsPerRow',
+          value: round(importCpuUs / total, 2),
+          label: 'import, this process CPU µs per row (PostgreSQL not counted)',
+        },
+        {
+          key: 'csvReaderCpuUsPerRow',
+          value: round(reader.cpuUs / reader.rows, 2),
+          label: 'CSV reader (csv-parse) alone, CPU µs per row',
+        },
+        {
+          key: 'lineSplitCpuUsPerRow',
+          value: round(floor.cpuUs / floor.rows, 2),
+          label: 'floor: lines split at commas (no quoting), CPU µs per row',
+        },
+        {
+          key: 'csvReaderToFloorRatio',
+          value: round(reader.cpuUs / reader.rows / (floor.cpuUs / floor.rows), 2),
+          label: 'CSV reader ÷ floor, CPU per row (same run)',
+        },
         { key: 'peakRssMb', value: round(peakRss, 0), label: 'peak RSS during import (MiB)' },
         { key: 'rssBeforeMb', value: round(rssBefore, 0), label: 'RSS before import (MiB)' },
       ],

@@ -17,7 +17,7 @@ export {
   type RoutingSources,
 } from './load-routing-table.js';
 export { formatLoadWarning, type LoadWarning } from './load-warning.js';
-export { normalizeMsisdn } from './normalize-msisdn.js';
+export { isRussianMobile, normalizeMsisdn } from './normalize-msisdn.js';
 export {
   loadNumberingPlanFile,
   type NumberingPlanFile,

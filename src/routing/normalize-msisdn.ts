@@ -3,6 +3,11 @@ import { IdbridgeError } from '../core/errors.js';
 
 /** Already E.164 Russian mobile: every +79xxxxxxxxx is a valid number. */
 const E164_RU_MOBILE = /^\+79\d{9}$/;
+
+/** Whether a normalized number is a Russian mobile one (+7 9xx xxx-xx-xx). */
+export function isRussianMobile(e164: string): boolean {
+  return E164_RU_MOBILE.test(e164);
+}
 /** What people type: digits, one leading +, spaces, dots, dashes, parentheses. */
 const TYPED_NUMBER = /^\+?[\d\s().-]+$/;
 

@@ -60,7 +60,7 @@ describe('CSV files with quoted fields', () => {
     const rejects = (await readFile(`${file}.rejects.csv`, 'utf8')).trim().split('\n');
     expect(rejects.slice(1)).toEqual([
       // The record column holds the record as one CSV line, itself quoted as a field.
-      '5,msisdn is not a Russian mobile number (+79 and nine more digits),"+7916555000,C-3,individual,true,2020-01-01,"',
+      '5,msisdn: not a valid phone number: no numbering plan has this number,"+7916555000,C-3,individual,true,2020-01-01,"',
     ]);
     const contracts = await query<{ contract_id: string }>(
       dataDir,

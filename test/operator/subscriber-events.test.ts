@@ -322,6 +322,18 @@ describeEachDriver('subscriber events', (kind) => {
     },
   );
 
+  it.each([
+    ['+7916555000', /not a valid phone number/],
+    ['+74951234567', /not a Russian mobile number/],
+  ])('refuses an event for %s by the one number rule, changing nothing', async (msisdn, reason) => {
+    const before = await contractRows();
+    const event = { ...started('c-9', '2020-01-01T00:00:00Z'), msisdn };
+    const [result] = await applySubscriberEvents(db, [event], { clock });
+    expect(result).toMatchObject({ status: 'refused', code: 'INVALID_EVENT' });
+    expect(result?.message).toMatch(reason);
+    expect(await contractRows()).toEqual(before);
+  });
+
   it('applies concurrent deliveries of one event exactly once', async () => {
     await applySubscriberEvents(db, [started('c-1', '2020-01-01T00:00:00Z')], { clock });
     const terminate = ended('contract_terminated', 'c-1', '2026-01-01T00:00:00Z');

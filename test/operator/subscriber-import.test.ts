@@ -77,7 +77,7 @@ describeEachDriver('subscriber import', (kind) => {
     expect(summary).toMatchObject({ outcome: 'finished', rowsImported: 3, rowsRejected: 6 });
     expect(rejectsOf(file)).toEqual([
       'line,reason,record',
-      '5,msisdn is not an E.164 number,"not-a-number,c-4,individual,true,2020-01-01,"',
+      '5,"msisdn: a phone number may hold only digits, a leading +, spaces, dots, dashes and parentheses","not-a-number,c-4,individual,true,2020-01-01,"',
       '6,subscriberType is not individual or corporate,"+79160000005,c-5,person,true,2020-01-01,"',
       '7,contractStart is not a date or date-time with offset,"+79160000006,c-6,individual,true,2020-02-30,"',
       '8,missing contractId,"+79160000007,,individual,true,2020-01-01,"',

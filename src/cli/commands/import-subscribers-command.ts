@@ -32,7 +32,7 @@ export function registerImportSubscribersCommand(operatorCommand: Command): void
   operatorCommand
     .command('import-subscribers <file>')
     .description(
-      'import a subscriber file (CSV with header msisdn,contractId,subscriberType,hasSubscriberData,contractStart,contractEnd, or NDJSON with the same keys; msisdn is a Russian mobile number, +79 and nine digits, the plus optional); resumes an interrupted import of the same file',
+      'import a subscriber file (CSV with header msisdn,contractId,subscriberType,hasSubscriberData,contractStart,contractEnd, or NDJSON with the same keys; msisdn is a Russian mobile number, +79161234567 or as people type it, 89161234567, by the one number rule of every input; quoted CSV fields may hold commas, quotes and line breaks); resumes an interrupted import of the same file',
     )
     .option('-c, --config <file>', 'config file (YAML or JSON)')
     .option('--format <format>', 'csv | ndjson (default: from the file extension)')

@@ -12,7 +12,7 @@ import {
   lockNumberMark,
   recordProcessedEvent,
 } from './subscriber-event-store.js';
-import { msisdnToKey } from './subscriber-msisdn.js';
+import { subscriberNumberKey } from './subscriber-msisdn.js';
 
 class DuplicateEventRace extends Error {}
 
@@ -69,11 +69,14 @@ async function applyOne(
   event: SubscriberEvent,
   options: ApplySubscriberEventsOptions,
 ): Promise<SubscriberEventResult> {
-  const msisdnKey = msisdnToKey(event.msisdn);
+  // The schema checks the E.164 form; the number rule checks the number itself.
+  const number = subscriberNumberKey(event.msisdn);
+  if (!number.ok) return refusal(event, 'INVALID_EVENT', number.reason);
+  const msisdnKey = number.key;
   const occurredAt = new Date(event.occurredAt);
-  if (msisdnKey === null || Number.isNaN(occurredAt.getTime())) {
-    // Not recordable (no number to key it by); the schema refuses these before us.
-    return refusal(event, 'INVALID_EVENT', 'msisdn or occurredAt is malformed');
+  if (Number.isNaN(occurredAt.getTime())) {
+    // Not recordable; the schema refuses these before us.
+    return refusal(event, 'INVALID_EVENT', 'occurredAt is malformed');
   }
   const skewMs = (options.maxSkewSeconds ?? 300) * 1000;
   const now = options.clock.now();

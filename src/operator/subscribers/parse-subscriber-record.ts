@@ -1,5 +1,5 @@
 import { isCalendarDate, parseDateTime } from '../../core/calendar-dates.js';
-import { isRussianMobileKey, msisdnToKey } from './subscriber-msisdn.js';
+import { subscriberNumberKey } from './subscriber-msisdn.js';
 
 /**
  * One row of a subscriber file, checked and normalized for loading:
@@ -52,13 +52,9 @@ export function checkSubscriberFields(fields: Fields): ParsedRecord {
   const { msisdn, contractId, subscriberType, hasSubscriberData, contractStart, contractEnd } =
     fields;
   if (typeof msisdn !== 'string' || msisdn === '') return bad('missing msisdn');
-  const msisdnKey = msisdnToKey(msisdn);
-  if (msisdnKey === null) return bad('msisdn is not an E.164 number');
-  // A well-formed E.164 number that no Russian mobile contract can hold
-  // (+7916555000 has ten digits) would sit in the base and match nothing.
-  if (!isRussianMobileKey(msisdnKey)) {
-    return bad('msisdn is not a Russian mobile number (+79 and nine more digits)');
-  }
+  const number = subscriberNumberKey(msisdn);
+  if (!number.ok) return bad(number.reason);
+  const msisdnKey = number.key;
   if (typeof contractId !== 'string' || contractId === '') return bad('missing contractId');
   if (contractId.length > 128) return bad('contractId is longer than 128 characters');
   if (subscriberType !== 'individual' && subscriberType !== 'corporate') {

@@ -1,3 +1,6 @@
+import { isIdbridgeError } from '../../core/errors.js';
+import { isRussianMobile, normalizeMsisdn } from '../../routing/index.js';
+
 /**
  * Numbers are E.164 text at every edge (protocol.md §1, "+79161234567") and a
  * bigint of the digits in the subscriber tables (see migration 0001). These
@@ -15,12 +18,28 @@ export function msisdnToKey(msisdn: string): string | null {
   return match ? (match[1] as string) : null;
 }
 
-// A Russian operator's subscriber is +7 9xx xxx-xx-xx: eleven digits in all.
-const RUSSIAN_MOBILE_KEY = /^79[0-9]{9}$/;
-
-/** Whether a key (digits, no plus) can be a Russian mobile number. */
-export function isRussianMobileKey(key: string): boolean {
-  return RUSSIAN_MOBILE_KEY.test(key);
+/**
+ * A subscriber's number from a BSS (file or event), by the one number rule
+ * every input follows (routing's normalizeMsisdn, the app API's rule too),
+ * then as this node's base holds it: a Russian mobile number, as its key.
+ * `+79161234567` takes normalizeMsisdn's fast path, so a bulk import pays
+ * nothing for the check.
+ */
+export function subscriberNumberKey(
+  input: string,
+): { ok: true; key: string } | { ok: false; reason: string } {
+  let e164: string;
+  try {
+    e164 = normalizeMsisdn(input);
+  } catch (err) {
+    if (!isIdbridgeError(err)) throw err;
+    return { ok: false, reason: `msisdn: ${err.message}` };
+  }
+  // A valid number that no Russian mobile contract can hold would sit in the base and match nothing.
+  if (!isRussianMobile(e164)) {
+    return { ok: false, reason: 'msisdn is not a Russian mobile number (+79 and nine more digits)' };
+  }
+  return { ok: true, key: e164.slice(1) };
 }
 
 /** The E.164 text of a stored key (pg returns bigint as a string). */
