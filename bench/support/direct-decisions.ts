@@ -7,7 +7,7 @@ import { decideIdentification } from '../../src/operator/identification/decide-i
 import {
   hashRequestBody,
   runIdempotent,
-} from '../../src/protocol/idempotency/idempotency-store.js';
+} from '../../src/partner-records/idempotency-store.js';
 import type { BatchIdentificationRequest } from '../../src/protocol/schemas/index.js';
 import { identificationBody } from './identification-bodies.js';
 import { type ConcurrentRun, runConcurrent } from './run-concurrent.js';

@@ -34,7 +34,9 @@ describe('idbridge operator import-subscribers', () => {
     // One number rule for every input (issue 29 item 5): the app API's, then
     // what an operator's base holds. A number typed as people type it is read.
     expect(lines.slice(1)).toEqual([
-      expect.stringMatching(/^3,msisdn: not a valid phone number: no numbering plan has this number,/),
+      expect.stringMatching(
+        /^3,msisdn: not a valid phone number: no numbering plan has this number,/,
+      ),
       expect.stringMatching(/^4,msisdn is not a Russian mobile number/),
     ]);
   }, 90_000);

@@ -15,7 +15,7 @@ import { writeContractNotices } from '../../src/operator/notices/write-contract-
 import { listEntriesOfNumber } from '../../src/operator/register/register-store.js';
 import { applySubscriberEvents } from '../../src/operator/subscribers/apply-subscriber-events.js';
 import type { SubscriberEvent } from '../../src/operator/subscribers/subscriber-event-schema.js';
-import { runIdempotent } from '../../src/protocol/idempotency/idempotency-store.js';
+import { runIdempotent } from '../../src/partner-records/idempotency-store.js';
 import { createTestDatabase, describeEachDriver } from '../helpers/test-database.js';
 
 const NUMBER = '+79160000001';

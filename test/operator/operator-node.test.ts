@@ -10,9 +10,9 @@ import type { BssVerdict } from '../../src/operator/identification/slow-path.js'
 import { listEntriesOfNumber } from '../../src/operator/register/register-store.js';
 import { OPERATOR_MIGRATION_SETS } from '../../src/operator/start-operator-node.js';
 import { inspectOutbox } from '../../src/outbox/index.js';
+import { createReplayStore } from '../../src/partner-records/replay-store.js';
 import { createPartnerClient, type PartnerClient } from '../../src/protocol/http/partner-client.js';
 import { applySignedPartnerScope } from '../../src/protocol/http/signed-partner-scope.js';
-import { createReplayStore } from '../../src/protocol/replay/replay-store.js';
 import { createTestDatabase, TEST_DRIVERS } from '../helpers/test-database.js';
 import { createTestNetwork, type TestNetwork, testConfig } from '../helpers/test-network.js';
 

@@ -4,13 +4,10 @@ import { createManualClock } from '../../src/core/clock.js';
 import { migrate } from '../../src/db/migrator.js';
 import type { Database } from '../../src/db/port.js';
 import { createHttpApp, type HttpApp } from '../../src/http/create-http-app.js';
+import { hashRequestBody, runIdempotent } from '../../src/partner-records/idempotency-store.js';
+import { createReplayStore } from '../../src/partner-records/replay-store.js';
 import { createPartnerClient } from '../../src/protocol/http/partner-client.js';
 import { applySignedPartnerScope } from '../../src/protocol/http/signed-partner-scope.js';
-import {
-  hashRequestBody,
-  runIdempotent,
-} from '../../src/protocol/idempotency/idempotency-store.js';
-import { createReplayStore } from '../../src/protocol/replay/replay-store.js';
 import { IdentificationRequest } from '../../src/protocol/schemas/index.js';
 import { signRequest } from '../../src/protocol/signatures/index.js';
 import { createTestDatabase, TEST_DRIVERS } from '../helpers/test-database.js';

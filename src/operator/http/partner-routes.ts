@@ -6,7 +6,7 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { NumberHasher } from '../../core/number-hash.js';
 import type { Database } from '../../db/port.js';
 import type { DirectoryIndex } from '../../node/directory.js';
-import { hashRequestBody, runIdempotent } from '../../protocol/idempotency/idempotency-store.js';
+import { hashRequestBody, runIdempotent } from '../../partner-records/idempotency-store.js';
 import {
   BatchIdentificationRequest,
   BatchIdentificationResponse,

@@ -2,10 +2,7 @@ import { assertAuditHeadMoved, auditAppendWrites } from '../../audit/append-audi
 import { IdbridgeError } from '../../core/errors.js';
 import { runCombinedWrites, type WritePart } from '../../db/combined-writes.js';
 import type { Queryable } from '../../db/port.js';
-import {
-  dropClaimsWrite,
-  storeAnswersWrite,
-} from '../../protocol/idempotency/idempotency-store.js';
+import { dropClaimsWrite, storeAnswersWrite } from '../../partner-records/idempotency-store.js';
 import type { IdentificationRequest } from '../../protocol/schemas/index.js';
 import type { SubscriberContract } from '../subscribers/subscriber-contract-store.js';
 import { msisdnToKey } from '../subscribers/subscriber-msisdn.js';

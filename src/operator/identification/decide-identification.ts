@@ -9,7 +9,7 @@ import {
   type AnswerWrite,
   assertAnswerWritten,
   type IdempotencyClaim,
-} from '../../protocol/idempotency/idempotency-store.js';
+} from '../../partner-records/idempotency-store.js';
 import type { IdentificationAnswer, IdentificationRequest } from '../../protocol/schemas/index.js';
 import {
   asRegisterConflict,

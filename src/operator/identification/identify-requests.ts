@@ -1,10 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { Database } from '../../db/port.js';
-import {
-  type IdempotentOutcome,
-  runIdempotent,
-} from '../../protocol/idempotency/idempotency-store.js';
+import { type IdempotentOutcome, runIdempotent } from '../../partner-records/idempotency-store.js';
 import { type DecideDeps, decideIdentification } from './decide-identification.js';
 import {
   decideIdentificationGroup,

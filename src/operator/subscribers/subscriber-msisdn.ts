@@ -37,7 +37,10 @@ export function subscriberNumberKey(
   }
   // A valid number that no Russian mobile contract can hold would sit in the base and match nothing.
   if (!isRussianMobile(e164)) {
-    return { ok: false, reason: 'msisdn is not a Russian mobile number (+79 and nine more digits)' };
+    return {
+      ok: false,
+      reason: 'msisdn is not a Russian mobile number (+79 and nine more digits)',
+    };
   }
   return { ok: true, key: e164.slice(1) };
 }

@@ -2,13 +2,18 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
-import type { ReplayStore } from '../replay/replay-store.js';
 import type { KeyResolver, RequestParts, Signer } from '../signatures/index.js';
 import { signResponse, verifyRequest } from '../signatures/index.js';
 
+/** Where the nonces of verified requests are kept (a store outside the wire layer). */
+export interface NonceLedger {
+  /** Throws UNAUTHENTICATED when the nonce was already seen within its window. */
+  rememberNonce(keyId: string, nonce: string, created: Date): Promise<void>;
+}
+
 export interface PartnerAuthDeps {
   resolveKey: KeyResolver;
-  replay: ReplayStore;
+  replay: NonceLedger;
   clock: Clock;
   /** This node's own key: every response is signed with it (protocol.md §1, R10). */
   signer: Signer;

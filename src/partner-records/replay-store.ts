@@ -1,6 +1,6 @@
-import type { Clock } from '../../core/clock.js';
-import { IdbridgeError } from '../../core/errors.js';
-import type { Queryable } from '../../db/port.js';
+import type { Clock } from '../core/clock.js';
+import { IdbridgeError } from '../core/errors.js';
+import type { Queryable } from '../db/port.js';
 
 /**
  * Remembers signature nonces in the database, so every instance of a node

@@ -9,7 +9,7 @@ import {
   type IdempotencyClaim,
   purgeIdempotentRequests,
   runIdempotent,
-} from '../../src/protocol/idempotency/idempotency-store.js';
+} from '../../src/partner-records/idempotency-store.js';
 import { createTestDatabase, describeEachDriver } from '../helpers/test-database.js';
 
 describeEachDriver('idempotency store', (kind) => {

@@ -3,7 +3,7 @@ import { createManualClock } from '../../src/core/clock.js';
 import { migrate } from '../../src/db/migrator.js';
 import type { Database } from '../../src/db/port.js';
 import { createPostgresDatabase } from '../../src/db/postgres-driver.js';
-import { createReplayStore } from '../../src/protocol/replay/replay-store.js';
+import { createReplayStore } from '../../src/partner-records/replay-store.js';
 import { createTestDatabase, describeEachDriver } from '../helpers/test-database.js';
 
 describeEachDriver('replay store', (kind) => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Clock } from '../../core/clock.js';
-import { IdbridgeError } from '../../core/errors.js';
-import type { WritePart } from '../../db/combined-writes.js';
-import type { Database, Queryable } from '../../db/port.js';
+import type { Clock } from '../core/clock.js';
+import { IdbridgeError } from '../core/errors.js';
+import type { WritePart } from '../db/combined-writes.js';
+import type { Database, Queryable } from '../db/port.js';
 
 export interface StoredResponse {
   statusCode: number;
