@@ -3,17 +3,15 @@ import type { Clock } from '../../core/clock.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Database } from '../../db/port.js';
-import { identifyLegacyFile } from './identify-legacy-file.js';
+import { identifyFile } from '../../files/file-identity.js';
 import { openLegacyFile } from './legacy-file-records.js';
 import {
-  advanceLegacyImportRun,
-  findLatestLegacyImportRun,
-  finishLegacyImportRun,
   insertLegacyChunk,
   insertLegacyImportRun,
   insertLegacyRejects,
   type LegacyChunkRows,
   type LegacyRejectReason,
+  legacyImportRuns,
 } from './legacy-import-store.js';
 import type { LegacyFileFormat } from './parse-legacy-record.js';
 
@@ -76,8 +74,8 @@ export async function importLegacyUsers(
   const { db, clock, ids, log } = options;
   const file = resolve(options.file);
   const format = options.format ?? legacyFormatFromFileName(file);
-  const identity = await identifyLegacyFile(file);
-  const previous = await findLatestLegacyImportRun(db, identity);
+  const identity = await identifyFile(file);
+  const previous = await legacyImportRuns.findLatest(db, identity);
   if (previous?.status === 'finished' && !options.restart) {
     return {
       runId: previous.runId,
@@ -147,7 +145,7 @@ export async function importLegacyUsers(
       const all = [...rejects, ...clashes];
       await insertLegacyRejects(tx, run.runId, all);
       const imported = valid.lineNos.length - clashes.length;
-      await advanceLegacyImportRun(tx, run.runId, {
+      await legacyImportRuns.advance(tx, run.runId, {
         fromOffset,
         toOffset: chunk.endOffset,
         lineNo: chunk.lastLineNo,
@@ -169,7 +167,7 @@ export async function importLegacyUsers(
     });
   }
   if (options.signal?.aborted) throw options.signal.reason;
-  await finishLegacyImportRun(db, run.runId, clock.now());
+  await legacyImportRuns.finish(db, run.runId, clock.now());
   log.info(
     { runId: run.runId, imported: run.rowsImported, rejected: run.rowsRejected },
     'legacy users imported',

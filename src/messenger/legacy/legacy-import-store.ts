@@ -1,20 +1,8 @@
 import { IdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { Queryable } from '../../db/port.js';
-
-export interface LegacyFileIdentity {
-  fileSize: number;
-  headHash: string;
-}
-
-export interface LegacyImportRun {
-  runId: string;
-  status: 'running' | 'finished' | 'superseded';
-  byteOffset: number;
-  lineNo: number;
-  rowsImported: number;
-  rowsRejected: number;
-}
+import type { FileIdentity } from '../../files/file-identity.js';
+import { importRunStore } from '../../files/import-run-store.js';
 
 export type LegacyRejectReason =
   | 'INVALID_NUMBER'
@@ -22,35 +10,12 @@ export type LegacyRejectReason =
   | 'DUPLICATE_USER_REF'
   | 'NUMBER_TAKEN';
 
-export async function findLatestLegacyImportRun(
-  db: Queryable,
-  file: LegacyFileIdentity,
-): Promise<LegacyImportRun | null> {
-  const { rows } = await db.query<{
-    run_id: string;
-    status: LegacyImportRun['status'];
-    byte_offset: string;
-    line_no: string;
-    rows_imported: string;
-    rows_rejected: string;
-  }>(
-    `SELECT run_id, status, byte_offset, line_no, rows_imported, rows_rejected
-     FROM legacy_import_runs WHERE file_size = $1 AND file_head_hash = $2
-     ORDER BY started_at DESC LIMIT 1`,
-    [file.fileSize, file.headHash],
-  );
-  const r = rows[0];
-  return r
-    ? {
-        runId: r.run_id,
-        status: r.status,
-        byteOffset: Number(r.byte_offset),
-        lineNo: Number(r.line_no),
-        rowsImported: Number(r.rows_imported),
-        rowsRejected: Number(r.rows_rejected),
-      }
-    : null;
-}
+/** The runs table of the legacy-user import. */
+export const legacyImportRuns = importRunStore({
+  table: 'legacy_import_runs',
+  label: 'legacy import',
+  rejectsBytes: false,
+});
 
 /**
  * Starts a run; earlier runs of the same file are marked superseded and
@@ -65,7 +30,7 @@ export async function insertLegacyImportRun(
     startOffset: number;
     startLineNo: number;
     now: Date;
-  } & LegacyFileIdentity,
+  } & FileIdentity,
 ): Promise<void> {
   await tx.query(
     `DELETE FROM legacy_import_rejects WHERE run_id IN (
@@ -77,22 +42,11 @@ export async function insertLegacyImportRun(
      WHERE file_size = $1 AND file_head_hash = $2 AND status <> 'superseded'`,
     [run.fileSize, run.headHash, run.now],
   );
-  await tx.query(
-    `INSERT INTO legacy_import_runs
-       (run_id, file_path, file_size, file_head_hash, format, status, byte_offset, line_no,
-        started_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $8)`,
-    [
-      run.runId,
-      run.filePath,
-      run.fileSize,
-      run.headHash,
-      run.format,
-      run.startOffset,
-      run.startLineNo,
-      run.now,
-    ],
-  );
+  await legacyImportRuns.insert(tx, {
+    ...run,
+    byteOffset: run.startOffset,
+    lineNo: run.startLineNo,
+  });
 }
 
 export interface LegacyChunkRows {
@@ -174,48 +128,5 @@ export async function insertLegacyRejects(
       rejects.map((r) => r.userRef),
       rejects.map((r) => r.reason),
     ],
-  );
-}
-
-/**
- * Moves the run past a committed chunk. The offset guard makes a second
- * process importing the same run fail instead of importing a chunk twice.
- */
-export async function advanceLegacyImportRun(
-  tx: Queryable,
-  runId: string,
-  step: {
-    fromOffset: number;
-    toOffset: number;
-    lineNo: number;
-    imported: number;
-    rejected: number;
-    now: Date;
-  },
-): Promise<void> {
-  const { rowCount } = await tx.query(
-    `UPDATE legacy_import_runs
-     SET byte_offset = $3, line_no = $4, rows_imported = rows_imported + $5,
-         rows_rejected = rows_rejected + $6, updated_at = $7
-     WHERE run_id = $1 AND byte_offset = $2 AND status = 'running'`,
-    [runId, step.fromOffset, step.toOffset, step.lineNo, step.imported, step.rejected, step.now],
-  );
-  if (rowCount !== 1) {
-    throw new IdbridgeError(
-      'CONFLICT',
-      `legacy import run ${runId} was advanced by another process`,
-    );
-  }
-}
-
-export async function finishLegacyImportRun(
-  db: Queryable,
-  runId: string,
-  now: Date,
-): Promise<void> {
-  await db.query(
-    `UPDATE legacy_import_runs SET status = 'finished', finished_at = $2, updated_at = $2
-     WHERE run_id = $1`,
-    [runId, now],
   );
 }

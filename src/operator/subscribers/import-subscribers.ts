@@ -4,19 +4,16 @@ import type { Clock } from '../../core/clock.js';
 import { type IdGenerator, newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Database, Queryable } from '../../db/port.js';
+import { identifyFile } from '../../files/file-identity.js';
 import { loadChunkIntoStaging } from './load-import-chunk.js';
 import { csvField } from './parse-subscriber-record.js';
 import type { BulkLoader } from './postgres-bulk-loader.js';
-import { identifySubscriberFile } from './subscriber-file-identity.js';
 import { type CheckedChunk, openSubscriberFile } from './subscriber-file-records.js';
 import {
-  advanceImportRun,
   type ContractEndedByImport,
-  findLatestImportRun,
-  finishImportRun,
-  insertImportRun,
   mergeStagedChunk,
   prepareStaging,
+  subscriberImportRuns,
 } from './subscriber-import-store.js';
 
 export type SubscriberFileFormat = 'csv' | 'ndjson';
@@ -102,10 +99,10 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
   const format = options.format ?? formatFromFileName(file);
   const batchSize = options.batchSize ?? 100_000;
   const rejectsFile = options.rejectsFile ?? `${file}.rejects.csv`;
-  const identity = await identifySubscriberFile(file);
+  const identity = await identifyFile(file);
   const source = await openSubscriberFile(file, format);
 
-  const previous = await findLatestImportRun(db, identity);
+  const previous = await subscriberImportRuns.findLatest(db, identity);
   if (previous?.status === 'finished' && !options.restart) {
     log.info({ runId: previous.runId }, 'subscriber file already imported; nothing to do');
     return summary(previous.runId, 'already_imported', previous.lineNo, previous, rejectsFile);
@@ -145,7 +142,13 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
       rowsRejected: 0,
       rejectsBytes: Buffer.byteLength(header),
     };
-    await insertImportRun(db, { ...run, filePath: file, ...identity, format, now: clock.now() });
+    await subscriberImportRuns.insert(db, {
+      ...run,
+      filePath: file,
+      ...identity,
+      format,
+      now: clock.now(),
+    });
     log.info({ runId: run.runId, format }, 'starting subscriber import');
   }
   const resumedAfterLine = previous?.status === 'running' && !options.restart ? run.lineNo : 0;
@@ -165,7 +168,7 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
         .join('');
       const rejectsBytes = run.rejectsBytes + (text ? writeSync(rejectsFd, text) : 0);
       const imported = chunk.columns.lineNos.length - merge.conflicts.length;
-      await advanceImportRun(tx, run.runId, {
+      await subscriberImportRuns.advance(tx, run.runId, {
         fromOffset: run.byteOffset,
         toOffset: chunk.endOffset,
         lineNo: chunk.lastLineNo,
@@ -209,7 +212,7 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
     }
     if (pending) await pending;
     throwIfAborted(options.signal);
-    await finishImportRun(db, run.runId, clock.now());
+    await subscriberImportRuns.finish(db, run.runId, clock.now());
   } finally {
     closeSync(rejectsFd);
   }

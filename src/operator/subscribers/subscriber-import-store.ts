@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/port.js';
+import { importRunStore } from '../../files/import-run-store.js';
 
 /**
  * SQL of the bulk import (import-subscribers.ts): the runs table that makes
@@ -6,129 +7,12 @@ import type { Queryable } from '../../db/port.js';
  * merge of one chunk into subscriber_contracts.
  */
 
-export interface ImportRun {
-  runId: string;
-  status: 'running' | 'finished';
-  byteOffset: number;
-  lineNo: number;
-  rowsImported: number;
-  rowsRejected: number;
-  rejectsBytes: number;
-}
-
-interface ImportRunRow {
-  run_id: string;
-  status: 'running' | 'finished';
-  byte_offset: string;
-  line_no: string;
-  rows_imported: string;
-  rows_rejected: string;
-  rejects_bytes: string;
-}
-
-function toImportRun(row: ImportRunRow): ImportRun {
-  return {
-    runId: row.run_id,
-    status: row.status,
-    byteOffset: Number(row.byte_offset),
-    lineNo: Number(row.line_no),
-    rowsImported: Number(row.rows_imported),
-    rowsRejected: Number(row.rows_rejected),
-    rejectsBytes: Number(row.rejects_bytes),
-  };
-}
-
-/** The latest run of a file with this identity, if any. */
-export async function findLatestImportRun(
-  db: Queryable,
-  identity: { fileSize: number; headHash: string },
-): Promise<ImportRun | null> {
-  const { rows } = await db.query<ImportRunRow>(
-    `SELECT run_id, status, byte_offset, line_no, rows_imported, rows_rejected, rejects_bytes
-     FROM subscriber_import_runs WHERE file_size = $1 AND file_head_hash = $2
-     ORDER BY started_at DESC, run_id DESC LIMIT 1`,
-    [identity.fileSize, identity.headHash],
-  );
-  return rows[0] ? toImportRun(rows[0]) : null;
-}
-
-export async function insertImportRun(
-  db: Queryable,
-  run: {
-    runId: string;
-    filePath: string;
-    fileSize: number;
-    headHash: string;
-    format: 'csv' | 'ndjson';
-    byteOffset: number;
-    lineNo: number;
-    rejectsBytes: number;
-    now: Date;
-  },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO subscriber_import_runs (run_id, file_path, file_size, file_head_hash, format, status,
-       byte_offset, line_no, rejects_bytes, started_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $9)`,
-    [
-      run.runId,
-      run.filePath,
-      run.fileSize,
-      run.headHash,
-      run.format,
-      run.byteOffset,
-      run.lineNo,
-      run.rejectsBytes,
-      run.now,
-    ],
-  );
-}
-
-/**
- * Moves the run past a committed chunk. The `fromOffset` guard makes two
- * processes importing the same run at once fail instead of double-counting.
- */
-export async function advanceImportRun(
-  tx: Queryable,
-  runId: string,
-  step: {
-    fromOffset: number;
-    toOffset: number;
-    lineNo: number;
-    imported: number;
-    rejected: number;
-    rejectsBytes: number;
-    now: Date;
-  },
-): Promise<void> {
-  const { rowCount } = await tx.query(
-    `UPDATE subscriber_import_runs SET byte_offset = $3, line_no = $4,
-       rows_imported = rows_imported + $5, rows_rejected = rows_rejected + $6,
-       rejects_bytes = $7, updated_at = $8
-     WHERE run_id = $1 AND byte_offset = $2 AND status = 'running'`,
-    [
-      runId,
-      step.fromOffset,
-      step.toOffset,
-      step.lineNo,
-      step.imported,
-      step.rejected,
-      step.rejectsBytes,
-      step.now,
-    ],
-  );
-  if (rowCount !== 1) {
-    throw new Error(`import run ${runId} was advanced by another process; stopping`);
-  }
-}
-
-export async function finishImportRun(db: Queryable, runId: string, now: Date): Promise<void> {
-  await db.query(
-    `UPDATE subscriber_import_runs SET status = 'finished', finished_at = $2, updated_at = $2
-     WHERE run_id = $1`,
-    [runId, now],
-  );
-}
+/** The runs table of the subscriber import (its rejects file's length kept per commit). */
+export const subscriberImportRuns = importRunStore({
+  table: 'subscriber_import_runs',
+  label: 'subscriber import',
+  rejectsBytes: true,
+});
 
 export const STAGING_COLUMNS =
   'line_no, msisdn, contract_id, subscriber_type, has_subscriber_data, contract_start, contract_end';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 
-export interface SubscriberFileIdentity {
+export interface FileIdentity {
   fileSize: number;
   /** SHA-256 (hex) of the first MiB. */
   headHash: string;
@@ -10,12 +10,12 @@ export interface SubscriberFileIdentity {
 const HEAD_BYTES = 1 << 20;
 
 /**
- * What makes "the same file" for resuming an import: its size and the hash of
+ * What makes "the same file" for resuming an import (subscriber or legacy-user file): its size and the hash of
  * its first MiB. Cheap on a multi-GB file, independent of path and mtime (a
  * copied or moved file resumes), and a file that grew or was regenerated
  * is a new import.
  */
-export async function identifySubscriberFile(file: string): Promise<SubscriberFileIdentity> {
+export async function identifyFile(file: string): Promise<FileIdentity> {
   const { size } = await stat(file);
   const handle = await open(file, 'r');
   try {
