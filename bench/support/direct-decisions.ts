@@ -4,10 +4,7 @@ import type { NumberHasher } from '../../src/core/number-hash.js';
 import type { Database, Queryable } from '../../src/db/port.js';
 import { decideBatch } from '../../src/operator/identification/decide-batch.js';
 import { decideIdentification } from '../../src/operator/identification/decide-identification.js';
-import {
-  hashRequestBody,
-  runIdempotent,
-} from '../../src/partner-records/idempotency-store.js';
+import { hashRequestBody, runIdempotent } from '../../src/partner-records/idempotency-store.js';
 import type { BatchIdentificationRequest } from '../../src/protocol/schemas/index.js';
 import { identificationBody } from './identification-bodies.js';
 import { type ConcurrentRun, runConcurrent } from './run-concurrent.js';

@@ -1,9 +1,6 @@
 import { systemClock } from '../../src/core/clock.js';
 import { createPartnerClient, type PartnerClient } from '../../src/protocol/http/partner-client.js';
-import type {
-  BatchIdentificationResponse,
-  IdentificationAnswer,
-} from '../../src/protocol/schemas/index.js';
+import { BATCH_ANSWERS, IDENTIFY_ANSWERS } from '../../src/protocol/schemas/index.js';
 import { createKeyResolver, createSigner } from '../../src/protocol/signatures/index.js';
 import { startCpuProfile } from './cpu-profile.js';
 import { batchBody, identificationBody } from './identification-bodies.js';
@@ -47,25 +44,27 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
   let run: Awaited<ReturnType<typeof runConcurrent>>;
   if (job.kind === 'identify') {
     run = await runConcurrent(job.subscribers, job.concurrency, async (i, w) => {
-      const res = await (clients[w] as PartnerClient).send<IdentificationAnswer>({
+      const res = await (clients[w] as PartnerClient).send({
         ...target,
         path: '/v1/identifications',
+        answers: IDENTIFY_ANSWERS,
         body: identificationBody(job.tag, i),
       });
       count(statuses, String(res.status));
-      if (res.status >= 300) throw new Error(`HTTP ${res.status}: ${JSON.stringify(res.body)}`);
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(res.error)}`);
       const a = res.body;
       count(results, a.result === 'not_confirmed' ? `not_confirmed:${a.reason}` : a.result);
     });
   } else {
     run = await runConcurrent(bodies, job.concurrency, async (body, w) => {
-      const res = await (clients[w] as PartnerClient).send<BatchIdentificationResponse>({
+      const res = await (clients[w] as PartnerClient).send({
         ...target,
         path: '/v1/identifications/batch',
+        answers: BATCH_ANSWERS,
         body,
       });
       count(statuses, String(res.status));
-      if (res.status >= 300) throw new Error(`HTTP ${res.status}: ${JSON.stringify(res.body)}`);
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(res.error)}`);
       for (const r of res.body.results) {
         count(results, r.result === 'not_confirmed' ? `not_confirmed:${r.reason}` : r.result);
       }

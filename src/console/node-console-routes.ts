@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Clock } from '../core/clock.js';
@@ -39,7 +40,8 @@ export async function registerNodeConsole(
   app.get('/console/console.js', hidden, page('text/javascript; charset=utf-8', files.js));
   app.get('/console/console.css', hidden, page('text/css; charset=utf-8', files.css));
 
-  await app.register(async (scope) => {
+  await app.register(async (plain) => {
+    const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
     applyBearerAuth(scope, deps.adminToken);
     scope.get('/console/api/dashboard', hidden, async () =>
       readConsoleDashboard(deps.nodes, deps.clock.now()),
@@ -55,7 +57,7 @@ export async function registerNodeConsole(
           ),
         },
       },
-      async (request) => searchConsole(deps.nodes, (request.query as { q: string }).q),
+      async (request) => searchConsole(deps.nodes, request.query.q),
     );
   });
 }

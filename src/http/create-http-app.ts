@@ -1,5 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import type { Logger } from '../core/logger.js';
 import { CORRELATOR_PATTERN, MAX_BODY_BYTES } from '../protocol/schemas/common-schemas.js';
 import { addAjvDateFormats } from '../protocol/schemas/date-formats.js';
@@ -7,7 +13,14 @@ import type { RequestSeconds } from './http-metrics.js';
 import { nameInvalidItem } from './name-invalid-item.js';
 import { toHttpError } from './to-http-error.js';
 
-export type HttpApp = FastifyInstance;
+/** A Fastify app whose routes take their request types from their TypeBox schemas. */
+export type HttpApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 /** How long close() waits for in-flight responses before cutting their connections. */
 export const DEFAULT_DRAIN_MS = 5_000;
@@ -134,5 +147,5 @@ export function createHttpApp(
     });
   });
 
-  return app as unknown as HttpApp;
+  return app;
 }

@@ -1,6 +1,7 @@
 import type { DirectoryIndex } from '../node/directory.js';
 import type { ClaimedBatch, DeliverBatch, DeliveryOutcome } from '../outbox/index.js';
 import type { PartnerClient } from '../protocol/http/partner-client.js';
+import { NO_CONTENT_ANSWERS } from '../protocol/schemas/index.js';
 
 /**
  * Delivers the messenger's outbox: withdrawals of codes to operators (I4,
@@ -36,8 +37,10 @@ export function createMessengerOutboxTransport(deps: {
           method: 'DELETE',
           path: `/v1/registrations/${encodeURIComponent(identificationCode)}`,
           signal: options.signal,
+          answers: NO_CONTENT_ANSWERS,
         });
-        if (res.status === 204 || res.status === 404) outcome.delivered.push(item.id);
+        // 404: the operator holds no open registration with this code, which is what was asked.
+        if (res.ok || res.status === 404) outcome.delivered.push(item.id);
         else outcome.failed.push({ id: item.id, error: `HTTP ${res.status}` });
       }
       return outcome;

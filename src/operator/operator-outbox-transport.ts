@@ -1,7 +1,7 @@
 import type { DirectoryIndex } from '../node/directory.js';
 import type { ClaimedBatch, DeliveryOutcome } from '../outbox/index.js';
 import type { PartnerClient } from '../protocol/http/partner-client.js';
-import type { NotificationsResponse } from '../protocol/schemas/index.js';
+import { NO_CONTENT_ANSWERS, NOTIFICATIONS_ANSWERS } from '../protocol/schemas/index.js';
 
 /**
  * Delivers the operator's outbox to messengers (protocol.md §3, §5):
@@ -28,8 +28,9 @@ export function createOperatorOutboxTransport(deps: {
           path: '/v1/identification-results',
           body: item.payload,
           signal: options.signal,
+          answers: NO_CONTENT_ANSWERS,
         });
-        if (res.status >= 200 && res.status < 300) outcome.delivered.push(item.id);
+        if (res.ok) outcome.delivered.push(item.id);
         else if (res.status >= 400 && res.status < 500 && res.status !== 429) {
           outcome.rejected.push({ id: item.id, code: `HTTP_${res.status}` });
         } else outcome.failed.push({ id: item.id, error: `HTTP ${res.status}` });
@@ -37,15 +38,16 @@ export function createOperatorOutboxTransport(deps: {
       return outcome;
     }
     if (batch.kind === 'notice') {
-      const res = await deps.client.send<NotificationsResponse>({
+      const res = await deps.client.send({
         participantId: partner.id,
         baseUrl: partner.baseUrl,
         method: 'POST',
         path: '/v1/notifications',
         body: { notifications: batch.items.map((i) => i.payload) },
         signal: options.signal,
+        answers: NOTIFICATIONS_ANSWERS,
       });
-      if (res.status !== 200) throw new Error(`notifications answered HTTP ${res.status}`);
+      if (!res.ok) throw new Error(`notifications answered HTTP ${res.status}`);
       const idOf = new Map(
         batch.items.map((i) => [(i.payload as { notificationId: string }).notificationId, i.id]),
       );

@@ -68,7 +68,7 @@ export function registerSandboxConsole(
         querystring: Type.Object({ q: Type.String({ minLength: 1, maxLength: 80 }) }, Closed),
       },
     },
-    async (request) => searchConsole(nodes, (request.query as { q: string }).q),
+    async (request) => searchConsole(nodes, request.query.q),
   );
 
   app.get('/api/sandbox/nodes', async () => ({
@@ -97,8 +97,7 @@ export function registerSandboxConsole(
         ),
       },
     },
-    async (request, reply) =>
-      relay(reply, await actions.register(request.body as { phone?: string; operatorId?: string })),
+    async (request, reply) => relay(reply, await actions.register(request.body)),
   );
   app.post(
     '/api/sandbox/registrations/confirm',
@@ -113,14 +112,12 @@ export function registerSandboxConsole(
         ),
       },
     },
-    async (request, reply) =>
-      relay(reply, await actions.confirm(request.body as { phone: string; code: string })),
+    async (request, reply) => relay(reply, await actions.confirm(request.body)),
   );
   app.post(
     '/api/sandbox/users/:userId/end-contract',
     { schema: { params: UserParams } },
-    async (request, reply) =>
-      relay(reply, await actions.endContract((request.params as { userId: string }).userId)),
+    async (request, reply) => relay(reply, await actions.endContract(request.params.userId)),
   );
   app.post(
     '/api/sandbox/users/:userId/port',
@@ -131,13 +128,7 @@ export function registerSandboxConsole(
       },
     },
     async (request, reply) =>
-      relay(
-        reply,
-        await actions.portNumber(
-          (request.params as { userId: string }).userId,
-          (request.body as { toOperatorId: string }).toOperatorId,
-        ),
-      ),
+      relay(reply, await actions.portNumber(request.params.userId, request.body.toOperatorId)),
   );
   app.post(
     '/api/sandbox/operators/:operatorId/offline',
@@ -147,11 +138,7 @@ export function registerSandboxConsole(
         body: Type.Object({ offline: Type.Boolean() }, Closed),
       },
     },
-    async (request) =>
-      actions.setOffline(
-        (request.params as { operatorId: string }).operatorId,
-        (request.body as { offline: boolean }).offline,
-      ),
+    async (request) => actions.setOffline(request.params.operatorId, request.body.offline),
   );
 }
 

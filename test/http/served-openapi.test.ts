@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPartnerClient, type PartnerClient } from '../../src/protocol/http/partner-client.js';
+import {
+  BATCH_ANSWERS,
+  GET_IDENTIFICATION_ANSWERS,
+  IDENTIFY_ANSWERS,
+  NO_CONTENT_ANSWERS,
+  NOTIFICATIONS_ANSWERS,
+} from '../../src/protocol/schemas/index.js';
 import { signRequest } from '../../src/protocol/signatures/index.js';
 import {
   type IdentificationNetwork,
@@ -132,6 +139,7 @@ for (const kind of TEST_DRIVERS) {
         baseUrl: n.net.baseUrl('mts'),
         method: 'POST',
         path: '/v1/identifications',
+        answers: IDENTIFY_ANSWERS,
         body: {
           requestId: randomUUID(),
           msisdn: '+79165550000',
@@ -153,6 +161,7 @@ for (const kind of TEST_DRIVERS) {
           baseUrl: n.net.baseUrl('mts'),
           method: 'GET',
           path: `/v1/identifications/${id}`,
+          answers: GET_IDENTIFICATION_ANSWERS,
         });
       }
       // Batch of legacy users (R9): confirmed, reassigned, not served; then a reused code (409).
@@ -167,6 +176,7 @@ for (const kind of TEST_DRIVERS) {
         baseUrl: n.net.baseUrl('mts'),
         method: 'POST',
         path: '/v1/identifications/batch',
+        answers: BATCH_ANSWERS,
         body: {
           batchId: randomUUID(),
           items: [
@@ -182,6 +192,7 @@ for (const kind of TEST_DRIVERS) {
         baseUrl: n.net.baseUrl('mts'),
         method: 'POST',
         path: '/v1/identifications/batch',
+        answers: BATCH_ANSWERS,
         body: {
           batchId: randomUUID(),
           items: [batchItem('+79160000009', '2021-05-01', 'openapi-batch-code-0001')],
@@ -194,6 +205,7 @@ for (const kind of TEST_DRIVERS) {
         baseUrl: n.net.baseUrl('mts'),
         method: 'POST',
         path: '/v1/identifications',
+        answers: IDENTIFY_ANSWERS,
         body: { requestId: 'not-a-uuid' },
       });
       expect(bad.status).toBe(400);
@@ -210,6 +222,7 @@ for (const kind of TEST_DRIVERS) {
         baseUrl: n.net.baseUrl('mts'),
         method: 'GET',
         path: `/v1/identifications/${randomUUID()}`,
+        answers: GET_IDENTIFICATION_ANSWERS,
       });
       expect(wrongRole.status).toBe(403);
       expect(await signedText('tamtam', 'mts', '/v1/identifications')).toBe(415);
@@ -224,6 +237,7 @@ for (const kind of TEST_DRIVERS) {
         baseUrl: n.net.baseUrl('tamtam'),
         method: 'POST',
         path: '/v1/notifications',
+        answers: NOTIFICATIONS_ANSWERS,
         body: {
           notifications: [
             {
@@ -243,6 +257,7 @@ for (const kind of TEST_DRIVERS) {
         baseUrl: n.net.baseUrl('tamtam'),
         method: 'POST',
         path: '/v1/identification-results',
+        answers: NO_CONTENT_ANSWERS,
         body: {
           requestId: randomUUID(),
           result: 'confirmed',
@@ -255,6 +270,7 @@ for (const kind of TEST_DRIVERS) {
         baseUrl: n.net.baseUrl('tamtam'),
         method: 'POST',
         path: '/v1/notifications',
+        answers: NOTIFICATIONS_ANSWERS,
         body: { notifications: [] },
       });
       expect(badNotice.status).toBe(400);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open-database.js';
 import { createPartnerClient, type PartnerClient } from '../../src/protocol/http/partner-client.js';
+import { NOTIFICATIONS_ANSWERS } from '../../src/protocol/schemas/index.js';
 import {
   type IdentificationNetwork,
   startIdentificationNetwork,
@@ -49,15 +50,16 @@ describe('the messenger refuses dates that do not exist', () => {
       );
       const good = n.clock.now().toISOString();
       for (const body of [notice(bad, good), notice(good, bad)]) {
-        const res = await asOperator.send<{ code: string; message: string }>({
+        const res = await asOperator.send({
           participantId: 'tamtam',
           baseUrl: n.net.baseUrl('tamtam'),
           method: 'POST',
           path: '/v1/notifications',
+          answers: NOTIFICATIONS_ANSWERS,
           body: { notifications: [body] },
         });
         expect(res.status).toBe(400);
-        expect(res.body.code).toBe('INVALID_ARGUMENT');
+        expect(res.ok ? undefined : res.error?.code).toBe('INVALID_ARGUMENT');
       }
       const after = await n.messenger.db.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM received_notices',

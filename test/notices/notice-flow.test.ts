@@ -5,10 +5,12 @@ import { listAttemptsOfUser } from '../../src/messenger/identification/attempt-s
 import { listTransitions } from '../../src/messenger/users/user-store.js';
 import { inspectOutbox } from '../../src/outbox/index.js';
 import { createPartnerClient } from '../../src/protocol/http/partner-client.js';
+import { NOTIFICATIONS_ANSWERS } from '../../src/protocol/schemas/index.js';
 import {
   type IdentificationNetwork,
   startIdentificationNetwork,
 } from '../helpers/identification-network.js';
+import { bodyOf, okBody } from '../helpers/partner-body.js';
 import { TEST_DRIVERS } from '../helpers/test-database.js';
 
 interface UserView {
@@ -91,7 +93,11 @@ for (const kind of TEST_DRIVERS) {
         `/app/v1/users/${u.userId}/reverification/confirm`,
         { code, phone: '+79260000021' },
       );
-      expect(res.body).toMatchObject({ state: 'identified', operatorId: 'megafon', maySend: true });
+      expect(res.body).toMatchObject({
+        state: 'identified',
+        operatorId: 'megafon',
+        maySend: true,
+      });
       const attempts = await listAttemptsOfUser(n.messenger.db, u.userId);
       expect(attempts.at(-1)).toMatchObject({
         purpose: 'reidentification',
@@ -214,35 +220,37 @@ for (const kind of TEST_DRIVERS) {
         clock: n.clock,
       });
       const send = () =>
-        client.send<{ acknowledged: string[] }>({
+        client.send({
           participantId: 'tamtam',
           baseUrl: n.net.baseUrl('tamtam'),
           method: 'POST',
           path: '/v1/notifications',
+          answers: NOTIFICATIONS_ANSWERS,
           body: { notifications: [notice] },
         });
       const first = await send();
-      expect(first.status, JSON.stringify(first.body)).toBe(200);
-      expect(first.body.acknowledged).toEqual([notice.notificationId]);
+      expect(first.status, JSON.stringify(bodyOf(first))).toBe(200);
+      expect(okBody(first).acknowledged).toEqual([notice.notificationId]);
       const second = await send();
-      expect(second.status, JSON.stringify(second.body)).toBe(200);
-      expect(second.body.acknowledged).toEqual([notice.notificationId]);
+      expect(second.status, JSON.stringify(bodyOf(second))).toBe(200);
+      expect(okBody(second).acknowledged).toEqual([notice.notificationId]);
       const suspensions = (await listTransitions(n.messenger.db, u.userId)).filter(
         (t) => t.to === 'suspended',
       );
       expect(suspensions).toHaveLength(1);
-      const unknown = await client.send<{ rejected: unknown[] }>({
+      const unknown = await client.send({
         participantId: 'tamtam',
         baseUrl: n.net.baseUrl('tamtam'),
         method: 'POST',
         path: '/v1/notifications',
+        answers: NOTIFICATIONS_ANSWERS,
         body: {
           notifications: [
             { ...notice, notificationId: newId(), identificationCode: 'no-such-code-000000000' },
           ],
         },
       });
-      expect(unknown.body.rejected).toEqual([expect.objectContaining({ code: 'UNKNOWN_CODE' })]);
+      expect(okBody(unknown).rejected).toEqual([expect.objectContaining({ code: 'UNKNOWN_CODE' })]);
     });
   });
 }

@@ -8,6 +8,8 @@ import { createOperatorNode, type OperatorNode } from '../../src/operator/create
 import { listEntriesOfNumber } from '../../src/operator/register/register-store.js';
 import { OPERATOR_MIGRATION_SETS } from '../../src/operator/start-operator-node.js';
 import { createPartnerClient, type PartnerClient } from '../../src/protocol/http/partner-client.js';
+import { BATCH_ANSWERS, IDENTIFY_ANSWERS } from '../../src/protocol/schemas/index.js';
+import { bodyOf, messageOf, okBody } from '../helpers/partner-body.js';
 import { createTestDatabase, TEST_DRIVERS } from '../helpers/test-database.js';
 import { createTestNetwork, testConfig } from '../helpers/test-network.js';
 
@@ -101,11 +103,12 @@ for (const kind of TEST_DRIVERS) {
     }
 
     const batch = (items: Array<Record<string, unknown>>) =>
-      tamtam.send<{ status: number; code: string; message: string; results: unknown[] }>({
+      tamtam.send({
         participantId: 'mts',
         baseUrl: operatorUrl,
         method: 'POST',
         path: '/v1/identifications/batch',
+        answers: BATCH_ANSWERS,
         body: { batchId: uuid(), items },
       });
 
@@ -123,9 +126,9 @@ for (const kind of TEST_DRIVERS) {
         const bad = batchItem(2, userSince);
         const res = await batch([good, bad]);
         expect(res.status).toBe(400);
-        expect(res.body).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT' });
-        expect(res.body.message).toContain('items/1/userSince');
-        expect(res.body.message).toContain(bad.requestId);
+        expect(bodyOf(res)).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT' });
+        expect(messageOf(res)).toContain('items/1/userSince');
+        expect(messageOf(res)).toContain(bad.requestId);
         expect(await listEntriesOfNumber(db, '+79160000100')).toEqual([]);
       },
     );
@@ -134,17 +137,18 @@ for (const kind of TEST_DRIVERS) {
       const item = batchItem(3, '2020-02-29');
       const res = await batch([item]);
       expect(res.status).toBe(200);
-      expect(res.body.results).toEqual([{ requestId: item.requestId, result: 'confirmed' }]);
+      expect(okBody(res).results).toEqual([{ requestId: item.requestId, result: 'confirmed' }]);
     });
 
     it.each(IMPOSSIBLE_INSTANTS)(
       'answers 400 to an identification whose possessionVerifiedAt is %s',
       async (at) => {
-        const res = await tamtam.send<{ code: string; message: string }>({
+        const res = await tamtam.send({
           participantId: 'mts',
           baseUrl: operatorUrl,
           method: 'POST',
           path: '/v1/identifications',
+          answers: IDENTIFY_ANSWERS,
           body: {
             requestId: uuid(),
             msisdn: '+79160000100',
@@ -154,8 +158,8 @@ for (const kind of TEST_DRIVERS) {
           },
         });
         expect(res.status).toBe(400);
-        expect(res.body).toMatchObject({ code: 'INVALID_ARGUMENT' });
-        expect(res.body.message).toContain('possessionVerifiedAt');
+        expect(bodyOf(res)).toMatchObject({ code: 'INVALID_ARGUMENT' });
+        expect(messageOf(res)).toContain('possessionVerifiedAt');
       },
     );
 

@@ -13,6 +13,13 @@ import { inspectOutbox } from '../../src/outbox/index.js';
 import { createReplayStore } from '../../src/partner-records/replay-store.js';
 import { createPartnerClient, type PartnerClient } from '../../src/protocol/http/partner-client.js';
 import { applySignedPartnerScope } from '../../src/protocol/http/signed-partner-scope.js';
+import {
+  BATCH_ANSWERS,
+  GET_IDENTIFICATION_ANSWERS,
+  IDENTIFY_ANSWERS,
+  NO_CONTENT_ANSWERS,
+} from '../../src/protocol/schemas/index.js';
+import { bodyOf, okBody } from '../helpers/partner-body.js';
 import { createTestDatabase, TEST_DRIVERS } from '../helpers/test-database.js';
 import { createTestNetwork, type TestNetwork, testConfig } from '../helpers/test-network.js';
 
@@ -133,11 +140,12 @@ for (const kind of TEST_DRIVERS) {
     }
 
     const identify = (client: PartnerClient, body: Record<string, unknown>) =>
-      client.send<Record<string, unknown>>({
+      client.send({
         participantId: 'mts',
         baseUrl: operatorUrl,
         method: 'POST',
         path: '/v1/identifications',
+        answers: IDENTIFY_ANSWERS,
         body,
       });
 
@@ -158,7 +166,7 @@ for (const kind of TEST_DRIVERS) {
       await startContract('+79160000001', 'C-1');
       const res = await identify(tamtam, request('+79160000001', code(1)));
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({
+      expect(bodyOf(res)).toMatchObject({
         result: 'confirmed',
         confirmedAt: clock.now().toISOString(),
       });
@@ -176,7 +184,10 @@ for (const kind of TEST_DRIVERS) {
     it('answers not_confirmed NO_SUBSCRIBER_DATA without subscriber data or without a valid contract (R4)', async () => {
       await startContract('+79160000002', 'C-2', { hasSubscriberData: false });
       const noData = await identify(tamtam, request('+79160000002', code(2)));
-      expect(noData.body).toMatchObject({ result: 'not_confirmed', reason: 'NO_SUBSCRIBER_DATA' });
+      expect(bodyOf(noData)).toMatchObject({
+        result: 'not_confirmed',
+        reason: 'NO_SUBSCRIBER_DATA',
+      });
 
       await startContract('+79160000003', 'C-3');
       await internal('/internal/v1/subscriber-events', {
@@ -192,13 +203,16 @@ for (const kind of TEST_DRIVERS) {
       });
       clock.advance(1000);
       const ended = await identify(tamtam, request('+79160000003', code(3)));
-      expect(ended.body).toMatchObject({ result: 'not_confirmed', reason: 'NO_SUBSCRIBER_DATA' });
+      expect(bodyOf(ended)).toMatchObject({
+        result: 'not_confirmed',
+        reason: 'NO_SUBSCRIBER_DATA',
+      });
       expect(await listEntriesOfNumber(db, '+79160000002')).toEqual([]);
     });
 
     it('answers NOT_SERVED for a number it never held or that ported out', async () => {
       const never = await identify(tamtam, request('+79169999999', code(4)));
-      expect(never.body).toMatchObject({ result: 'not_confirmed', reason: 'NOT_SERVED' });
+      expect(bodyOf(never)).toMatchObject({ result: 'not_confirmed', reason: 'NOT_SERVED' });
       await startContract('+79160000004', 'C-4');
       await internal('/internal/v1/subscriber-events', {
         events: [
@@ -213,7 +227,7 @@ for (const kind of TEST_DRIVERS) {
       });
       clock.advance(1000);
       const ported = await identify(tamtam, request('+79160000004', code(5)));
-      expect(ported.body).toMatchObject({ result: 'not_confirmed', reason: 'NOT_SERVED' });
+      expect(bodyOf(ported)).toMatchObject({ result: 'not_confirmed', reason: 'NOT_SERVED' });
     });
 
     it('returns the first answer to a retried requestId and does the work once', async () => {
@@ -222,7 +236,7 @@ for (const kind of TEST_DRIVERS) {
       const first = await identify(tamtam, body);
       const again = await identify(tamtam, body);
       expect(again.status).toBe(200);
-      expect(again.body).toEqual(first.body);
+      expect(bodyOf(again)).toEqual(bodyOf(first));
       expect(await listEntriesOfNumber(db, '+79160000005')).toHaveLength(1);
     });
 
@@ -230,7 +244,7 @@ for (const kind of TEST_DRIVERS) {
       await startContract('+79160000006', 'C-6');
       const res = await identify(tamtam, request('+79160000006', code(1)));
       expect(res.status).toBe(409);
-      expect(res.body).toMatchObject({ status: 409, code: 'CONFLICT' });
+      expect(bodyOf(res)).toMatchObject({ status: 409, code: 'CONFLICT' });
       expect(await listEntriesOfNumber(db, '+79160000006')).toEqual([]);
     });
 
@@ -239,7 +253,7 @@ for (const kind of TEST_DRIVERS) {
         tamtam,
         request('+79160000001', code(7), { purpose: 'reidentification', previousCode: code(1) }),
       );
-      expect(res.body).toMatchObject({ result: 'confirmed' });
+      expect(bodyOf(res)).toMatchObject({ result: 'confirmed' });
       const entries = await listEntriesOfNumber(db, '+79160000001');
       expect(entries.map((e) => [e.code, e.closeReason])).toEqual([
         [code(1), 'replaced'],
@@ -252,7 +266,7 @@ for (const kind of TEST_DRIVERS) {
       const body = request('+79160000007', code(8));
       const res = await identify(tamtam, body);
       expect(res.status).toBe(202);
-      expect(res.body).toMatchObject({
+      expect(bodyOf(res)).toMatchObject({
         result: 'pending',
         answerBy: new Date(clock.now().getTime() + 20 * MINUTE_MS).toISOString(),
       });
@@ -273,8 +287,9 @@ for (const kind of TEST_DRIVERS) {
         baseUrl: operatorUrl,
         method: 'GET',
         path: `/v1/identifications/${body.requestId}`,
+        answers: GET_IDENTIFICATION_ANSWERS,
       });
-      expect(state.body).toMatchObject({ result: 'confirmed' });
+      expect(bodyOf(state)).toMatchObject({ result: 'confirmed' });
     });
 
     it('answers every pending request before 20 minutes even when the BSS never decides (R3, R10)', async () => {
@@ -360,15 +375,16 @@ for (const kind of TEST_DRIVERS) {
           userSince: '2017-03-01',
         },
       ];
-      const res = await tamtam.send<{ results: unknown[] }>({
+      const res = await tamtam.send({
         participantId: 'mts',
         baseUrl: operatorUrl,
         method: 'POST',
         path: '/v1/identifications/batch',
+        answers: BATCH_ANSWERS,
         body: { batchId: uuid(), items },
       });
       expect(res.status).toBe(200);
-      expect(res.body.results).toEqual([
+      expect(okBody(res).results).toEqual([
         { requestId: items[0]!.requestId, result: 'confirmed' },
         { requestId: items[1]!.requestId, result: 'not_confirmed', reason: 'NUMBER_REASSIGNED' },
         { requestId: items[2]!.requestId, result: 'not_confirmed', reason: 'NOT_SERVED' },
@@ -386,6 +402,7 @@ for (const kind of TEST_DRIVERS) {
           baseUrl: operatorUrl,
           method: 'DELETE',
           path: `/v1/registrations/${c}`,
+          answers: NO_CONTENT_ANSWERS,
         });
       expect((await del(other, code(20))).status).toBe(404);
       expect((await del(tamtam, code(20))).status).toBe(204);
@@ -402,9 +419,10 @@ for (const kind of TEST_DRIVERS) {
         baseUrl: operatorUrl,
         method: 'GET',
         path: `/v1/identifications/${body.requestId}`,
+        answers: GET_IDENTIFICATION_ANSWERS,
       });
       expect(res.status).toBe(404);
-      expect(res.body).toMatchObject({ code: 'NOT_FOUND' });
+      expect(bodyOf(res)).toMatchObject({ code: 'NOT_FOUND' });
     });
 
     it('closes the register and writes a notice due in 24 h when the contract ends (R7)', async () => {

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/core/clock.js';
@@ -8,10 +9,17 @@ import { hashRequestBody, runIdempotent } from '../../src/partner-records/idempo
 import { createReplayStore } from '../../src/partner-records/replay-store.js';
 import { createPartnerClient } from '../../src/protocol/http/partner-client.js';
 import { applySignedPartnerScope } from '../../src/protocol/http/signed-partner-scope.js';
-import { IdentificationRequest } from '../../src/protocol/schemas/index.js';
+import { IDENTIFY_ANSWERS, IdentificationRequest } from '../../src/protocol/schemas/index.js';
 import { signRequest } from '../../src/protocol/signatures/index.js';
+import { bodyOf } from '../helpers/partner-body.js';
 import { createTestDatabase, TEST_DRIVERS } from '../helpers/test-database.js';
 import { createTestPartners } from '../helpers/test-partners.js';
+
+// The answers of this test's own routes, which stand in for the protocol's.
+const ECHO_ANSWERS = {
+  200: Type.Object({ requestId: Type.String(), caller: Type.String() }),
+} as const;
+const PING_ANSWERS = { 200: Type.Object({ caller: Type.String() }) } as const;
 
 const clock = createManualClock('2026-11-28T09:00:00Z');
 const { keys, resolveKey } = createTestPartners(['mts', 'tamtam']);
@@ -68,6 +76,21 @@ for (const kind of TEST_DRIVERS) {
           },
         );
         scope.get('/v1/ping', async (request) => ({ caller: request.partner!.participantId }));
+        // Validly signed answers that the protocol does not allow.
+        scope.get('/v1/odd/:kind', async (request, reply) => {
+          const { kind } = request.params as { kind: string };
+          if (kind === 'no-confirmed-at')
+            return { requestId: validBody.requestId, result: 'confirmed' };
+          if (kind === 'extra-field')
+            return {
+              requestId: validBody.requestId,
+              result: 'pending',
+              answerBy: '2026-12-08T00:20:00Z',
+              msisdn: '+79161234567',
+            };
+          if (kind === 'created') return reply.code(201).send({ requestId: validBody.requestId });
+          return reply.code(400).send({ error: 'not a CAMARA body' });
+        });
         scope.delete('/v1/ping', async (_request, reply) => reply.code(204).send());
       });
       baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -103,19 +126,53 @@ for (const kind of TEST_DRIVERS) {
         baseUrl,
         method: 'POST',
         path: '/v1/identifications',
+        answers: ECHO_ANSWERS,
         body: validBody,
         correlator: 'corr-1',
       });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ requestId: validBody.requestId, caller: 'tamtam' });
+      expect(bodyOf(res)).toEqual({ requestId: validBody.requestId, caller: 'tamtam' });
       expect(res.evidence.signatureBase).toContain('"@status": 200');
       const ping = await client.send({
         participantId: 'mts',
         baseUrl,
         method: 'GET',
         path: '/v1/ping',
+        answers: PING_ANSWERS,
       });
-      expect(ping.body).toEqual({ caller: 'tamtam' });
+      expect(bodyOf(ping)).toEqual({ caller: 'tamtam' });
+    });
+
+    it.each([
+      [
+        'a confirmation without its time',
+        'no-confirmed-at',
+        /HTTP 200 with a body the protocol does not allow/,
+      ],
+      [
+        'an answer with a field the protocol lacks',
+        'extra-field',
+        /HTTP 200 with a body the protocol does not allow/,
+      ],
+      [
+        'a status the request does not have',
+        'created',
+        /HTTP 201 with a status this request does not have/,
+      ],
+      ['an error body that is not CAMARA', 'error', /HTTP 400 with an error body that is not/],
+    ])('refuses %s although it is validly signed', async (_case, kind, message) => {
+      const client = createPartnerClient({ signer: tamtam.signer, resolveKey, clock });
+      const sent = client.send({
+        participantId: 'mts',
+        baseUrl,
+        method: 'GET',
+        path: `/v1/odd/${kind}`,
+        answers: IDENTIFY_ANSWERS,
+      });
+      await expect(sent).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+        message: expect.stringMatching(message),
+      });
     });
 
     it('returns the first answer for a retried id and 409 for the id with another body', async () => {
@@ -126,13 +183,14 @@ for (const kind of TEST_DRIVERS) {
           baseUrl,
           method: 'POST',
           path: '/v1/identifications',
+          answers: ECHO_ANSWERS,
           body,
         });
       const retry = await send(validBody);
       expect(retry.status).toBe(200);
       const conflict = await send({ ...validBody, msisdn: '+79161234568' });
       expect(conflict.status).toBe(409);
-      expect(conflict.body).toMatchObject({ status: 409, code: 'CONFLICT' });
+      expect(bodyOf(conflict)).toMatchObject({ status: 409, code: 'CONFLICT' });
       expect(await effectCount()).toBe(1);
     });
 

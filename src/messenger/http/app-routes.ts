@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { IdbridgeError } from '../../core/errors.js';
 import type { Database } from '../../db/port.js';
-import { Uuid } from '../../protocol/schemas/index.js';
+import type { HttpApp } from '../../http/create-http-app.js';
+import { NoContent, Uuid } from '../../protocol/schemas/index.js';
 import { normalizeMsisdn } from '../../routing/index.js';
 import type { AccountService } from '../accounts/account-service.js';
 import type { PermissionCheck } from '../permission/permission-check.js';
@@ -69,7 +69,7 @@ const ChallengeView = Type.Object(
  * Documented in docs/messenger-app-api.md and at /docs.
  */
 export function registerMessengerAppRoutes(
-  app: FastifyInstance,
+  app: HttpApp,
   deps: {
     db: Database;
     accounts: AccountService;
@@ -91,7 +91,7 @@ export function registerMessengerAppRoutes(
       },
     },
     async (request, reply) => {
-      const { phone } = request.body as { phone: string };
+      const { phone } = request.body;
       const issued = await accounts.startRegistration(phone, deps.callerId);
       return reply.code(202).send({
         challengeId: issued.challengeId,
@@ -124,12 +124,7 @@ export function registerMessengerAppRoutes(
       },
     },
     async (request) => {
-      const body = request.body as {
-        phone: string;
-        code: string;
-        challengeId?: string;
-        userId?: string;
-      };
+      const body = request.body;
       const { user, outcome } = await accounts.confirmRegistration(body);
       return { outcome, user: view(user) };
     },
@@ -146,7 +141,7 @@ export function registerMessengerAppRoutes(
       },
     },
     async (request) => {
-      const { userId } = request.params as { userId: string };
+      const { userId } = request.params;
       return view(await accounts.requireUser(userId));
     },
   );
@@ -169,7 +164,7 @@ export function registerMessengerAppRoutes(
       },
     },
     async (request) => {
-      const { userId } = request.params as { userId: string };
+      const { userId } = request.params;
       const answer = await deps.permission.check(userId);
       // I4: a deleted account is gone for the API, as on every other route.
       if (answer.state === 'deleted')
@@ -190,8 +185,8 @@ export function registerMessengerAppRoutes(
       },
     },
     async (request, reply) => {
-      const { userId } = request.params as { userId: string };
-      const { phone } = request.body as { phone?: string };
+      const { userId } = request.params;
+      const { phone } = request.body;
       const issued = await accounts.startReverification(userId, phone, deps.callerId);
       return reply.code(202).send({
         challengeId: issued.challengeId,
@@ -216,13 +211,8 @@ export function registerMessengerAppRoutes(
       },
     },
     async (request) => {
-      const { userId } = request.params as { userId: string };
-      return view(
-        await accounts.confirmReverification(
-          userId,
-          request.body as { code: string; phone?: string; challengeId?: string },
-        ),
-      );
+      const { userId } = request.params;
+      return view(await accounts.confirmReverification(userId, request.body));
     },
   );
 
@@ -233,11 +223,11 @@ export function registerMessengerAppRoutes(
         operationId: 'deleteUser',
         summary: 'Delete a user; the code is withdrawn at the operator (I4)',
         params: UserParams,
-        response: { 204: Type.Null(), ...errors },
+        response: { 204: NoContent, ...errors },
       },
     },
     async (request, reply) => {
-      const { userId } = request.params as { userId: string };
+      const { userId } = request.params;
       await accounts.deleteUser(userId);
       return reply.code(204).send();
     },
@@ -280,7 +270,7 @@ export function registerMessengerAppRoutes(
         },
       },
       async (request) => {
-        const { phone, limit } = request.query as { phone?: string; limit?: string };
+        const { phone, limit } = request.query;
         const messages = await listDevOutbox(deps.db, {
           ...(phone ? { to: normalizeMsisdn(phone) } : {}),
           limit: limit ? Number(limit) : 50,

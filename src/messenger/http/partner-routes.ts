@@ -1,12 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { IdbridgeError } from '../../core/errors.js';
 import type { Database } from '../../db/port.js';
+import type { HttpApp } from '../../http/create-http-app.js';
 import type { DirectoryIndex } from '../../node/directory.js';
 import {
   BODY_ROUTE_ERRORS,
   errorResponses,
   IdentificationResult,
+  NoContent,
   NotificationsRequest,
   NotificationsResponse,
 } from '../../protocol/schemas/index.js';
@@ -18,7 +20,7 @@ const errors = errorResponses(...BODY_ROUTE_ERRORS, 403, 409);
 
 /** The messenger endpoints operators call (protocol.md §3). Mount inside a signed scope. */
 export function registerMessengerPartnerRoutes(
-  app: FastifyInstance,
+  app: HttpApp,
   deps: {
     db: Database;
     directory: DirectoryIndex;
@@ -44,12 +46,12 @@ export function registerMessengerPartnerRoutes(
         operationId: 'submitIdentificationResult',
         summary: 'The answer to a request that got 202 (idempotent by requestId)',
         body: IdentificationResult,
-        response: { 204: Type.Null(), ...errors, ...errorResponses(404) },
+        response: { 204: NoContent, ...errors, ...errorResponses(404) },
       },
     },
     async (request, reply) => {
       const operatorId = operatorOf(request);
-      const body = request.body as IdentificationResult;
+      const body = request.body;
       const attempt = await findAttempt(deps.db, body.requestId);
       // Another operator's request is as unknown as a missing one.
       if (!attempt || attempt.operatorId !== operatorId) {
@@ -78,7 +80,7 @@ export function registerMessengerPartnerRoutes(
     },
     async (request) => {
       const operatorId = operatorOf(request);
-      return deps.handleNotices(operatorId, request.body as NotificationsRequest);
+      return deps.handleNotices(operatorId, request.body);
     },
   );
 }

@@ -4,8 +4,12 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Database, Queryable } from '../../db/port.js';
 import type { DirectoryIndex } from '../../node/directory.js';
-import type { PartnerClient } from '../../protocol/http/partner-client.js';
-import type { IdentificationAnswer, IdentificationRequest } from '../../protocol/schemas/index.js';
+import type { PartnerClient, PartnerResponse } from '../../protocol/http/partner-client.js';
+import {
+  IDENTIFY_ANSWERS,
+  type IdentificationAnswer,
+  type IdentificationRequest,
+} from '../../protocol/schemas/index.js';
 import type { RoutingService } from '../../routing/index.js';
 import type { MessengerMetrics } from '../messenger-metrics.js';
 import { findUser, transitionUser, type User } from '../users/user-store.js';
@@ -158,7 +162,7 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
         RETRY_BACKOFF_MS[Math.min(attempt.tries, RETRY_BACKOFF_MS.length - 1)] ?? 60_000;
       await recordSendFailure(db, requestId, new Date(clock.now().getTime() + delay), message);
     };
-    let res: Awaited<ReturnType<PartnerClient['send']>>;
+    let res: PartnerResponse<typeof IDENTIFY_ANSWERS>;
     try {
       res = await deps.client.send({
         participantId: operator.id,
@@ -166,19 +170,20 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
         method: 'POST',
         path: '/v1/identifications',
         body,
+        answers: IDENTIFY_ANSWERS,
       });
     } catch (err) {
       await failed(classifySendError(err), isIdbridgeError(err) ? err.message : String(err));
       return;
     }
-    if (res.status === 200 || res.status === 202) {
+    if (res.ok) {
       deps.metrics?.identificationRequests.inc({
         operator: operator.id,
         result: 'answered',
         cause: 'none',
       });
       trouble.delivered(operator.id);
-      await applyAnswer(requestId, res.body as IdentificationAnswer, res.evidence);
+      await applyAnswer(requestId, res.body, res.evidence);
       return;
     }
     // 401, 429 and 5xx say "not now" or "fix the keys", not "no": the user
@@ -203,7 +208,7 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
         result: 'not_confirmed',
         reason,
         answeredAt: clock.now(),
-        evidence: { status: res.status, body: res.body },
+        evidence: { status: res.status, body: res.error },
       });
       const u = await findUser(tx, locked.userId, { lock: true });
       if (u) await settleFailure(tx, u, locked.purpose, `operator refused: ${reason}`, clock.now());

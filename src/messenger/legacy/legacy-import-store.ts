@@ -1,4 +1,3 @@
-import { IdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { Queryable } from '../../db/port.js';
 import type { FileIdentity } from '../../files/file-identity.js';

@@ -4,8 +4,8 @@ import type { IdGenerator } from '../../core/ids.js';
 import { joinByKeyLookups } from '../../db/key-lookup-joins.js';
 import type { Database } from '../../db/port.js';
 import type { DirectoryIndex } from '../../node/directory.js';
-import type { PartnerClient } from '../../protocol/http/partner-client.js';
-import type { BatchIdentificationResponse } from '../../protocol/schemas/index.js';
+import type { PartnerClient, PartnerResponse } from '../../protocol/http/partner-client.js';
+import { BATCH_ANSWERS } from '../../protocol/schemas/index.js';
 import {
   lockBatchForApply,
   markBatchApplied,
@@ -69,7 +69,7 @@ export async function sendLegacyBatch(
     await db.transaction((tx) => markBatchApplied(tx, batch.batchId, clock.now(), null));
     return { sent: false, items: 0, outcomes: {} };
   }
-  let res: Awaited<ReturnType<PartnerClient['send']>>;
+  let res: PartnerResponse<typeof BATCH_ANSWERS>;
   try {
     res = await deps.client.send({
       participantId: operator.id,
@@ -77,6 +77,7 @@ export async function sendLegacyBatch(
       method: 'POST',
       path: '/v1/identifications/batch',
       body,
+      answers: BATCH_ANSWERS,
     });
   } catch (err) {
     return fail(
@@ -84,11 +85,11 @@ export async function sendLegacyBatch(
       err,
     );
   }
-  if (res.status !== 200) {
-    const code = (res.body as { code?: string } | undefined)?.code ?? '';
+  if (!res.ok) {
+    const code = res.error?.code ?? '';
     return fail(`${operator.id} refused batch ${batch.batchId}: HTTP ${res.status} ${code}`);
   }
-  const answer = res.body as BatchIdentificationResponse;
+  const answer = res.body;
   const mismatch =
     answer.batchId !== batch.batchId ||
     answer.results.length !== body.items.length ||

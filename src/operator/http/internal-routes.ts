@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { HttpApp } from '../../http/create-http-app.js';
 import { BODY_ROUTE_ERRORS, errorResponses, Uuid } from '../../protocol/schemas/index.js';
 import type { OperatorMetrics } from '../operator-metrics.js';
 import {
   SUBSCRIBER_EVENT_ERRORS,
+  type SubscriberEventErrorCode,
   type SubscriberEventResult,
 } from '../subscribers/subscriber-event-result.js';
 import {
@@ -18,7 +19,11 @@ const EventResult = Type.Object(
     status: Type.Union([Type.Literal('applied'), Type.Literal('refused'), Type.Literal('failed')]),
     duplicate: Type.Boolean({ description: 'the stored answer to an earlier delivery' }),
     code: Type.Optional(
-      Type.Union(Object.keys(SUBSCRIBER_EVENT_ERRORS).map((code) => Type.Literal(code))),
+      // Unsafe only names the static type: the union of the codes' literals
+      // is built from a list, which TypeBox cannot type by itself.
+      Type.Unsafe<SubscriberEventErrorCode>(
+        Type.Union(Object.keys(SUBSCRIBER_EVENT_ERRORS).map((code) => Type.Literal(code))),
+      ),
     ),
     message: Type.Optional(Type.String()),
     endedContractIds: Type.Optional(Type.Array(Type.String())),
@@ -31,7 +36,7 @@ const EventResult = Type.Object(
  * listener; guarded by the internal bearer credential.
  */
 export function registerOperatorInternalRoutes(
-  app: FastifyInstance,
+  app: HttpApp,
   deps: {
     metrics: OperatorMetrics;
     /** Applies events with the node's R7 hooks (the same path the NATS consumer takes). */
@@ -53,7 +58,7 @@ export function registerOperatorInternalRoutes(
       },
     },
     async (request) => {
-      const { events } = request.body as SubscriberEventBatch;
+      const { events } = request.body;
       const results = await deps.applyEvents(events);
       for (const [i, r] of results.entries()) {
         if (!r.duplicate)

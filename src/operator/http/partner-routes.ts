@@ -1,10 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { NumberHasher } from '../../core/number-hash.js';
 import type { Database } from '../../db/port.js';
+import type { HttpApp } from '../../http/create-http-app.js';
+import { storedAnswerCheck } from '../../http/stored-answer.js';
 import type { DirectoryIndex } from '../../node/directory.js';
 import { hashRequestBody, runIdempotent } from '../../partner-records/idempotency-store.js';
 import {
@@ -18,6 +20,7 @@ import {
   IdentificationDecided,
   IdentificationPending,
   IdentificationRequest,
+  NoContent,
   Uuid,
 } from '../../protocol/schemas/index.js';
 import { decideBatch } from '../identification/decide-batch.js';
@@ -45,10 +48,11 @@ const postErrors = errorResponses(...BODY_ROUTE_ERRORS, 403, 409);
 const readErrors = errorResponses(...BODYLESS_ROUTE_ERRORS, 403, 404);
 
 /** The operator endpoints messengers call (protocol.md §2). Mount inside a signed scope. */
-export function registerOperatorPartnerRoutes(
-  app: FastifyInstance,
-  deps: OperatorPartnerRouteDeps,
-): void {
+// The answers stored under an idempotency key, checked before they go out again.
+const identifyAnswer = storedAnswerCheck(IdentificationAnswer, 'identification');
+const batchAnswer = storedAnswerCheck(BatchIdentificationResponse, 'batch');
+
+export function registerOperatorPartnerRoutes(app: HttpApp, deps: OperatorPartnerRouteDeps): void {
   const messengerOf = (request: FastifyRequest): string => {
     const id = request.partner?.participantId;
     if (!id || deps.directory.get(id)?.role !== 'messenger') {
@@ -69,22 +73,23 @@ export function registerOperatorPartnerRoutes(
     },
     async (request, reply) => {
       const messengerId = messengerOf(request);
-      const body = request.body as IdentificationRequest;
+      const body = request.body;
       const outcome = await deps.identify({
         messengerId,
         request: body,
         requestHash: hashRequestBody(request.rawBody ?? ''),
         receivedAt: deps.clock.now(),
       });
+      const answer = identifyAnswer(outcome.body);
       if (!outcome.replayed) {
-        const result = (outcome.body as IdentificationAnswer).result;
+        const result = answer.result;
         deps.metrics.identifications.inc({ messenger: messengerId, result });
         // A fast answer takes as long as this request has so far (it was 0 s before, issue 29 item 1).
         if (result !== 'pending')
           deps.metrics.answerSeconds.observe({ messenger: messengerId }, reply.elapsedTime / 1000);
         if (result === 'pending') deps.onPending();
       }
-      return reply.code(outcome.statusCode as 200 | 202).send(outcome.body);
+      return reply.code(answer.result === 'pending' ? 202 : 200).send(answer);
     },
   );
 
@@ -100,7 +105,7 @@ export function registerOperatorPartnerRoutes(
     },
     async (request) => {
       const messengerId = messengerOf(request);
-      const { requestId } = request.params as { requestId: string };
+      const { requestId } = request.params;
       const found = await findIdentificationRequest(deps.db, messengerId, requestId);
       // Another messenger's request is indistinguishable from an unknown one (R11).
       if (!found) throw new IdbridgeError('NOT_FOUND', `no identification request ${requestId}`);
@@ -120,7 +125,7 @@ export function registerOperatorPartnerRoutes(
     },
     async (request, reply) => {
       const messengerId = messengerOf(request);
-      const batch = request.body as BatchIdentificationRequest;
+      const batch = request.body;
       const receivedAt = deps.clock.now();
       const outcome = await runIdempotent(
         deps.db,
@@ -137,7 +142,7 @@ export function registerOperatorPartnerRoutes(
       );
       if (!outcome.replayed)
         deps.metrics.batchItems.inc({ messenger: messengerId }, batch.items.length);
-      return reply.code(outcome.statusCode as 200).send(outcome.body);
+      return reply.code(200).send(batchAnswer(outcome.body));
     },
   );
 
@@ -151,12 +156,12 @@ export function registerOperatorPartnerRoutes(
           { identificationCode: IdentificationCode },
           { additionalProperties: false },
         ),
-        response: { 204: Type.Null(), ...readErrors },
+        response: { 204: NoContent, ...readErrors },
       },
     },
     async (request, reply) => {
       const messengerId = messengerOf(request);
-      const { identificationCode } = request.params as { identificationCode: string };
+      const { identificationCode } = request.params;
       const closed = await deps.db.transaction((tx) =>
         closeEntryByCode(tx, messengerId, identificationCode, 'withdrawn', deps.clock.now()),
       );

@@ -4,13 +4,17 @@ import { IdbridgeError } from '../../core/errors.js';
 import type { HeaderSource } from '../signatures/header-values.js';
 import type { KeyResolver, Signer, VerifiedSignature } from '../signatures/index.js';
 import { signRequest, verifyResponse } from '../signatures/index.js';
+import { type AnswerBody, type AnswerSchemas, readAnswer } from './partner-answers.js';
 
-export interface PartnerResponse<T = unknown> {
+/** A verified answer, read by the protocol: one of the request's answers, or an error. */
+export type PartnerResponse<S extends AnswerSchemas> = {
   status: number;
-  body: T;
   /** The verified response signature: evidence to keep (R10). */
   evidence: VerifiedSignature['evidence'];
-}
+} & (
+  | { ok: true; body: AnswerBody<S> }
+  | { ok: false; error: { status: number; code: string; message: string } | undefined }
+);
 
 export interface PartnerClientOptions {
   signer: Signer;
@@ -34,9 +38,10 @@ export interface PartnerClient {
    * transport failures (connection refused, reset, timeout): every POST of
    * the protocol is idempotent by its id, so a retry is safe. An HTTP error
    * status is returned, not thrown; a missing or bad response signature
-   * throws UNAUTHENTICATED; exhausted retries throw UNAVAILABLE.
+   * throws UNAUTHENTICATED; exhausted retries, and an answer the protocol
+   * does not allow for this request (`answers`), throw UNAVAILABLE.
    */
-  send<T = unknown>(request: {
+  send<S extends AnswerSchemas>(request: {
     participantId: string;
     baseUrl: string;
     method: 'GET' | 'POST' | 'DELETE';
@@ -44,7 +49,9 @@ export interface PartnerClient {
     body?: unknown;
     correlator?: string;
     signal?: AbortSignal;
-  }): Promise<PartnerResponse<T>>;
+    /** The success statuses this request may get, with their body schemas. */
+    answers: S;
+  }): Promise<PartnerResponse<S>>;
 }
 
 export function createPartnerClient(options: PartnerClientOptions): PartnerClient {
@@ -109,7 +116,8 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
             `${req.participantId} answered with a non-JSON body`,
           );
         }
-        return { status: response.status, body: body as never, evidence: verified.evidence };
+        const read = readAnswer(req.participantId, req.answers, response.status, body);
+        return { status: response.status, evidence: verified.evidence, ...read };
       }
       throw new IdbridgeError(
         'UNAVAILABLE',

@@ -63,5 +63,12 @@ export const ErrorBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A 204 answer: no body. Documented as `null` (what OpenAPI shows), typed as
+ * nothing, so a handler ends with `send()` and the signed response covers
+ * the empty body that goes out.
+ */
+export const NoContent = Type.Unsafe<undefined>(Type.Null({ description: 'no content' }));
+
 /** `x-correlator` header value (protocol.md §1). */
 export const CORRELATOR_PATTERN = /^[a-zA-Z0-9-_:;./<>{}]{0,256}$/;

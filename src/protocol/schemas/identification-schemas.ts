@@ -108,3 +108,10 @@ export const IdentificationResult = Type.Object(
   { ...Closed },
 );
 export type IdentificationResult = Static<typeof IdentificationResult>;
+
+/** What each identification endpoint answers on success, by status (the partner client checks them). */
+export const IDENTIFY_ANSWERS = { 200: IdentificationDecided, 202: IdentificationPending } as const;
+export const GET_IDENTIFICATION_ANSWERS = { 200: IdentificationAnswer } as const;
+export const BATCH_ANSWERS = { 200: BatchIdentificationResponse } as const;
+/** The operator's callback with a pending request's result, and a code's withdrawal. */
+export const NO_CONTENT_ANSWERS = { 204: null } as const;

@@ -57,3 +57,6 @@ export const NotificationsResponse = Type.Object(
   { ...Closed },
 );
 export type NotificationsResponse = Static<typeof NotificationsResponse>;
+
+/** What the notifications endpoint answers on success (the partner client checks it). */
+export const NOTIFICATIONS_ANSWERS = { 200: NotificationsResponse } as const;
