@@ -1,4 +1,3 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { IdbridgeError } from '../../core/errors.js';
 import type { Database } from '../../db/port.js';
