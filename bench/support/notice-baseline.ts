@@ -1,3 +1,4 @@
+import { noticeDueBy } from '../../src/core/deadlines.js';
 import type { Database } from '../../src/db/port.js';
 
 /**
@@ -24,14 +25,15 @@ export async function runPlainSqlBaseline(options: {
     for (let start = 0; start < contracts; start += batch) {
       const end = Math.min(contracts, start + batch) - 1;
       const now = new Date();
-      const due = new Date(now.getTime() + 86_400_000);
+      const due = noticeDueBy(now);
       const { rows } = await operatorDb.query<{ id: string; payload: Record<string, string> }>(
-        `INSERT INTO outbox (id, kind, partner_id, dedupe_key, payload, created_at, due_by, next_attempt_at)
+        `INSERT INTO outbox (id, kind, partner_id, dedupe_key, payload, created_at, due_by, event_at,
+                             next_attempt_at)
          SELECT gen_random_uuid(), 'notice', $1, 'bl:' || $1 || ':' || i,
                 jsonb_build_object('notificationId', gen_random_uuid(), 'type', 'contract_terminated',
                                    'identificationCode', md5($1 || ':' || i::text),
                                    'occurredAt', $2::timestamptz, 'dueBy', $3::timestamptz),
-                $2, $3, $2
+                $2, $3, $2, $2
            FROM generate_series($4::int, $5::int) i
          RETURNING id::text AS id, payload`,
         [id, now, due, start, end],

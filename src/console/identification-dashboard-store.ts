@@ -1,3 +1,4 @@
+import { ANSWER_WINDOW_SECONDS } from '../core/deadlines.js';
 import type { Queryable } from '../db/port.js';
 
 /**
@@ -7,7 +8,7 @@ import type { Queryable } from '../db/port.js';
  */
 
 /** Upper bounds (seconds) of the answer-time buckets; the last is R3's 20 minutes. */
-export const ANSWER_TIME_BOUNDS_S = [1, 10, 60, 300, 600, 1200] as const;
+export const ANSWER_TIME_BOUNDS_S = [1, 10, 60, 300, 600, ANSWER_WINDOW_SECONDS] as const;
 
 export interface TimeBucket {
   /** Start of the bucket, ms since the epoch. */

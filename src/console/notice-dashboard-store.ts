@@ -1,13 +1,14 @@
+import { NOTICE_DEADLINE_SECONDS } from '../core/deadlines.js';
 import type { Queryable } from '../db/port.js';
 
 /**
  * Read-only views of an operator's R7 notices: outbox rows of kind `notice`,
- * whose `due_by` is the event time + 24 h. Delay is measured from the event
- * (due_by − 24 h) to the messenger's acknowledgement (delivered_at).
+ * with the event's time (`event_at`) and its deadline (`due_by`). Delay is
+ * measured from the event to the messenger's acknowledgement (delivered_at).
  */
 
-/** Upper bounds (seconds) of the delay buckets; the last is R7's 24 hours. */
-export const NOTICE_DELAY_BOUNDS_S = [60, 600, 3600, 6 * 3600, 24 * 3600] as const;
+/** Upper bounds (seconds) of the delay buckets; the last is R7's deadline. */
+export const NOTICE_DELAY_BOUNDS_S = [60, 600, 3600, 6 * 3600, NOTICE_DEADLINE_SECONDS] as const;
 
 export interface NoticeBacklog {
   pending: number;
@@ -25,28 +26,25 @@ export async function noticeBacklog(db: Queryable, now: Date): Promise<NoticeBac
     pending: string;
     failing: string;
     overdue: string;
-    oldest_due_by: Date | null;
+    oldest_event_at: Date | null;
     delivered: string;
     rejected: string;
   }>(
     `SELECT count(*) FILTER (WHERE state = 'pending') AS pending,
             count(*) FILTER (WHERE state = 'pending' AND last_error IS NOT NULL) AS failing,
             count(*) FILTER (WHERE state = 'pending' AND due_by < $1) AS overdue,
-            min(due_by) FILTER (WHERE state = 'pending') AS oldest_due_by,
+            min(event_at) FILTER (WHERE state = 'pending') AS oldest_event_at,
             count(*) FILTER (WHERE state = 'delivered') AS delivered,
             count(*) FILTER (WHERE state = 'rejected') AS rejected
        FROM outbox WHERE kind = 'notice'`,
     [now],
   );
   const r = rows[0];
-  const dayMs = 24 * 3600 * 1000;
   return {
     pending: Number(r?.pending ?? 0),
     failing: Number(r?.failing ?? 0),
     overdue: Number(r?.overdue ?? 0),
-    oldestPendingAgeMs: r?.oldest_due_by
-      ? now.getTime() - (r.oldest_due_by.getTime() - dayMs)
-      : null,
+    oldestPendingAgeMs: r?.oldest_event_at ? now.getTime() - r.oldest_event_at.getTime() : null,
     delivered: Number(r?.delivered ?? 0),
     rejected: Number(r?.rejected ?? 0),
   };
@@ -55,11 +53,11 @@ export async function noticeBacklog(db: Queryable, now: Date): Promise<NoticeBac
 /** Delivered notices per delay bucket (index i = under bound i; last = over 24 h). */
 export async function noticeDelayDistribution(db: Queryable): Promise<number[]> {
   const { rows } = await db.query<{ bucket: number; n: string }>(
-    `SELECT width_bucket(extract(epoch FROM delivered_at - (due_by - interval '24 hours'))::float8,
+    `SELECT width_bucket(extract(epoch FROM delivered_at - event_at)::float8,
                          $1::float8[]) AS bucket,
             count(*) AS n
        FROM outbox
-      WHERE kind = 'notice' AND state = 'delivered' AND due_by IS NOT NULL
+      WHERE kind = 'notice' AND state = 'delivered' AND event_at IS NOT NULL
       GROUP BY 1`,
     [[0, ...NOTICE_DELAY_BOUNDS_S]],
   );

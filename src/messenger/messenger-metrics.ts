@@ -1,4 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import {
+  ANSWER_WINDOW_MS,
+  ANSWER_WINDOW_SECONDS,
+  describeDeadline,
+  NOTICE_DEADLINE_MS,
+  NOTICE_DEADLINE_SECONDS,
+  NOTICE_DELAY_BUCKETS,
+} from '../core/deadlines.js';
 import type { Queryable } from '../db/port.js';
 
 /**
@@ -11,7 +19,7 @@ export interface MessengerMetrics {
   answerSeconds: Histogram<'operator'>;
   /** late: answered after 20 minutes; missed: closed unanswered at 20 minutes (R4, R10). */
   deadlineMisses: Counter<'operator' | 'kind'>;
-  /** The event a notice reports to its receipt; the 24-hour line is 86400 s (R7). */
+  /** The event a notice reports to its receipt; the line is NOTICE_DEADLINE_SECONDS (R7). */
   noticeDelaySeconds: Histogram<'operator'>;
   /** Notices received after their `dueBy` (R7, R12). */
   noticesLate: Counter<'operator'>;
@@ -65,29 +73,44 @@ export function createMessengerMetrics(
     }),
     answerSeconds: new Histogram({
       name: 'idbridge_messenger_answer_seconds',
-      help: 'Time from first send to the operator answer of identification requests (limit 1200 s, R3)',
+      help: `Time from first send to the operator answer of identification requests (limit ${ANSWER_WINDOW_SECONDS} s, R3)`,
       labelNames: ['operator'],
       buckets: [
-        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 10, 60, 300, 600, 900, 1140, 1200, 1800,
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1,
+        10,
+        60,
+        300,
+        600,
+        900,
+        ANSWER_WINDOW_SECONDS - 60,
+        ANSWER_WINDOW_SECONDS,
+        ANSWER_WINDOW_SECONDS * 1.5,
       ],
       registers,
     }),
     deadlineMisses: new Counter({
       name: 'idbridge_messenger_deadline_misses_total',
-      help: 'Identification requests an operator answered late or not at all within 20 minutes',
+      help: `Identification requests an operator answered late or not at all within ${describeDeadline(ANSWER_WINDOW_MS)}`,
       labelNames: ['operator', 'kind'],
       registers,
     }),
     noticeDelaySeconds: new Histogram({
       name: 'idbridge_messenger_notice_delay_seconds',
-      help: 'Time from the event a notice reports to its receipt (limit 86400 s, R7)',
+      help: `Time from the event a notice reports to its receipt (limit ${NOTICE_DEADLINE_SECONDS} s, R7)`,
       labelNames: ['operator'],
-      buckets: [1, 10, 60, 600, 3600, 6 * 3600, 12 * 3600, 20 * 3600, 24 * 3600, 48 * 3600],
+      buckets: NOTICE_DELAY_BUCKETS,
       registers,
     }),
     noticesLate: new Counter({
       name: 'idbridge_messenger_notices_late_total',
-      help: 'Notices received after their 24-hour deadline (R7)',
+      help: `Notices received after their ${describeDeadline(NOTICE_DEADLINE_MS)} deadline (R7)`,
       labelNames: ['operator'],
       registers,
     }),

@@ -1,10 +1,11 @@
 import { HOUR_MS, MINUTE_MS } from '../core/clock.js';
+import { NOTICE_DEADLINE_MS } from '../core/deadlines.js';
 
 /**
  * Delay before the next attempt after the n-th failed attempt (protocol.md
  * §5): 5 s, 30 s, 2 min, 10 min, 30 min, then every hour. The first five
  * retries take 43 min; the hourly tail still gives some twenty more attempts
- * before a 24 h notice deadline (R7), and the item is never given up.
+ * before the notice deadline (R7, core/deadlines.ts), and the item is never given up.
  */
 export const DEFAULT_BACKOFF_MS: readonly number[] = [
   5_000,
@@ -25,12 +26,17 @@ export function backoffDelayMs(
   return schedule[index] ?? HOUR_MS;
 }
 
-/** Rejects schedules that could not retry within a day. */
+// The longest step: four retries at least inside the notice deadline (R7).
+export const MAX_BACKOFF_STEP_MS = NOTICE_DEADLINE_MS / 4;
+
+/** Rejects schedules that could not retry several times within the notice deadline. */
 export function assertBackoffSchedule(schedule: readonly number[]): readonly number[] {
   if (schedule.length === 0) throw new Error('backoff schedule must not be empty');
   for (const step of schedule) {
-    if (!Number.isInteger(step) || step <= 0 || step > 6 * HOUR_MS) {
-      throw new Error(`backoff step ${step} ms must be a whole number of ms in (0, 6 h]`);
+    if (!Number.isInteger(step) || step <= 0 || step > MAX_BACKOFF_STEP_MS) {
+      throw new Error(
+        `backoff step ${step} ms must be a whole number of ms in (0, ${MAX_BACKOFF_STEP_MS / HOUR_MS} h]`,
+      );
     }
   }
   return schedule;

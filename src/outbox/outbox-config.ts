@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DEFAULT_BACKOFF_MS } from './backoff-schedule.js';
+import { NOTICE_DEADLINE_MS } from '../core/deadlines.js';
+import { DEFAULT_BACKOFF_MS, MAX_BACKOFF_STEP_MS } from './backoff-schedule.js';
 
 /**
  * The `outbox` section a node's config schema may include (the lead wires it
@@ -22,7 +23,7 @@ export const OutboxConfigSchema = Type.Object(
         'a delivery is given up after this; a dead worker’s leased claims are delivered by another after it (claims held in a transaction: at once)',
     }),
     maxBatchItems: Type.Integer({ minimum: 1, maximum: 1_000, default: 1_000 }),
-    backoffMs: Type.Array(Type.Integer({ minimum: 1, maximum: 6 * 3_600_000 }), {
+    backoffMs: Type.Array(Type.Integer({ minimum: 1, maximum: MAX_BACKOFF_STEP_MS }), {
       minItems: 1,
       default: [...DEFAULT_BACKOFF_MS],
       description: 'delay after the 1st, 2nd, … failed attempt; the last repeats',
@@ -31,7 +32,7 @@ export const OutboxConfigSchema = Type.Object(
     circuitCoolDownMs: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 60_000 }),
     deadlineWarnBeforeMs: Type.Integer({
       minimum: 0,
-      maximum: 24 * 3_600_000,
+      maximum: NOTICE_DEADLINE_MS,
       default: 2 * 3_600_000,
       description: 'raise a compliance alert this long before an undelivered item’s deadline',
     }),

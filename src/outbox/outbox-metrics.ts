@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { NOTICE_DEADLINE_SECONDS, NOTICE_DELAY_BUCKETS } from '../core/deadlines.js';
 import type { OutboxStatusLine } from './outbox-ops-store.js';
 
 /**
@@ -16,7 +17,7 @@ export interface OutboxMetrics {
   failing: Gauge<'partner' | 'kind'>;
   /** Items by delivery outcome: delivered, rejected, failed. */
   outcomes: Counter<'partner' | 'kind' | 'outcome'>;
-  /** Enqueue to acknowledgment of delivered items (notices: the 24-hour line is 86400 s, R7). */
+  /** Enqueue to acknowledgment of delivered items (notices: the line is NOTICE_DEADLINE_SECONDS, R7). */
   deliverySeconds: Histogram<'partner' | 'kind'>;
   /** Items acknowledged after their deadline (`due_by`), counted by the worker that delivered them. */
   deadlineMisses: Counter<'partner' | 'kind'>;
@@ -53,9 +54,9 @@ export function createOutboxMetrics(registry: Registry): OutboxMetrics {
     }),
     deliverySeconds: new Histogram({
       name: 'idbridge_outbox_delivery_seconds',
-      help: 'Time from enqueue to acknowledgment of delivered outbox items (notices: limit 86400 s, R7)',
+      help: `Time from enqueue to acknowledgment of delivered outbox items (notices: limit ${NOTICE_DEADLINE_SECONDS} s, R7)`,
       labelNames: ['partner', 'kind'],
-      buckets: [0.1, 1, 10, 60, 600, 3600, 6 * 3600, 12 * 3600, 20 * 3600, 24 * 3600, 48 * 3600],
+      buckets: [0.1, ...NOTICE_DELAY_BUCKETS],
       registers,
     }),
     deadlineMisses: new Counter({

@@ -52,11 +52,13 @@ export async function enqueueOutbox(
     // Arrays travel as text[] and are cast in SQL: the one encoding both
     // drivers agree on for uuid, jsonb and timestamptz arrays.
     const { rows } = await tx.query<{ id: string }>(
-      `INSERT INTO outbox (id, kind, partner_id, dedupe_key, payload, created_at, due_by, next_attempt_at)
+      `INSERT INTO outbox (id, kind, partner_id, dedupe_key, payload, created_at, due_by, event_at,
+                           next_attempt_at)
        SELECT u.id::uuid, u.kind, u.partner_id, u.dedupe_key, u.payload::jsonb, $8::timestamptz,
-              u.due_by::timestamptz, u.not_before::timestamptz
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-              AS u(id, kind, partner_id, dedupe_key, payload, due_by, not_before)
+              u.due_by::timestamptz, u.event_at::timestamptz, u.not_before::timestamptz
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $9::text[])
+              AS u(id, kind, partner_id, dedupe_key, payload, due_by, not_before, event_at)
        ON CONFLICT (kind, dedupe_key) DO NOTHING
        RETURNING id::text AS id`,
       [
@@ -68,6 +70,7 @@ export async function enqueueOutbox(
         chunk.map((i) => i.dueBy?.toISOString() ?? null),
         chunk.map((i) => (i.notBefore ?? options.now).toISOString()),
         options.now,
+        chunk.map((i) => i.eventAt?.toISOString() ?? null),
       ],
     );
     result.insertedIds.push(...rows.map((r) => r.id));

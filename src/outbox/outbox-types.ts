@@ -33,6 +33,8 @@ export interface NewOutboxItem {
   payload: unknown;
   /** Compliance deadline, if any. */
   dueBy?: Date | null;
+  /** When the event the item reports happened (a notice's contract end), if it has one. */
+  eventAt?: Date | null;
   /** First attempt not before this time (default: now). */
   notBefore?: Date;
 }

@@ -1,12 +1,13 @@
+import { ANSWER_WINDOW_MS, describeDeadline, NOTICE_DEADLINE_MS } from '../core/deadlines.js';
 import { type ReportSection, toReportSections } from './report-sections.js';
 import type { ComplianceReport } from './report-types.js';
 
 /** What each node's report proves, under the title. */
+const ANSWER = describeDeadline(ANSWER_WINDOW_MS);
+const NOTICE = describeDeadline(NOTICE_DEADLINE_MS);
 const RULES: Record<ComplianceReport['node'], string> = {
-  operator:
-    'Identification requests answered within 20 minutes of receipt (R3, R10); notices of ended contracts acknowledged within 24 hours of the event (R7, R12).',
-  messenger:
-    'Identification requests each operator answered within 20 minutes (R3, R4, R10); notices received within 24 hours of the event (R7); users suspended or deauthorized (R8).',
+  operator: `Identification requests answered within ${ANSWER} of receipt (R3, R10); notices of ended contracts acknowledged within ${NOTICE} of the event (R7, R12).`,
+  messenger: `Identification requests each operator answered within ${ANSWER} (R3, R4, R10); notices received within ${NOTICE} of the event (R7); users suspended or deauthorized (R8).`,
 };
 
 /**

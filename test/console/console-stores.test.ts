@@ -41,8 +41,8 @@ async function notice(
   const occurred = ago(input.occurredAgoMs);
   await db.query(
     `INSERT INTO outbox (id, kind, partner_id, dedupe_key, payload, state, created_at, due_by,
-       next_attempt_at, delivered_at)
-     VALUES (gen_random_uuid(), 'notice', 'tamtam', $1, $2, $3, $4, $5, $4, $6)`,
+       event_at, next_attempt_at, delivered_at)
+     VALUES (gen_random_uuid(), 'notice', 'tamtam', $1, $2, $3, $4, $5, $4, $4, $6)`,
     [
       `${input.code}:${input.occurredAgoMs}`,
       JSON.stringify({ type: 'contract_terminated', identificationCode: input.code }),

@@ -73,6 +73,14 @@ describeEachDriver('a subscriber file that ends contracts notifies the messenger
       occurredAt: '2026-11-28T08:00:00.000Z',
       dueBy: '2026-11-29T08:00:00.000Z',
     });
+    // The event's time travels on the row: delays are measured from it, not from due_by.
+    const events = await db.query<{ event_at: Date }>(
+      "SELECT event_at FROM outbox WHERE kind = 'notice'",
+    );
+    expect(events.rows.map((r) => r.event_at.toISOString())).toEqual([
+      '2026-11-28T08:00:00.000Z',
+      '2026-11-28T08:00:00.000Z',
+    ]);
     const entries = await listEntriesOfNumber(db, '+79160000001');
     expect(entries.every((e) => e.closeReason === 'contract_terminated')).toBe(true);
     // The same file again changes nothing and notifies no one twice.

@@ -191,7 +191,11 @@ function timeline({ title, buckets, now, width = 420, height = 150 }) {
   return svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' }, parts);
 }
 
-const secondsLabel = (s) => (s < 60 ? `<${s}s` : s < 3600 ? `<${s / 60}m` : `<${s / 3600}h`);
+const duration = (s) => (s < 60 ? `${s}s` : s < 3600 ? `${s / 60}m` : `${s / 3600}h`);
+const secondsLabel = (s) => `<${duration(s)}`;
+// The last bound of each distribution is the rule's deadline (R3, R7), as the node sends it.
+const deadlineOf = (bounds) => bounds[bounds.length - 1];
+const deadlineLabel = (s) => (s < 3600 ? `${s / 60} min` : `${s / 3600} h`);
 
 // ---- rendering -----------------------------------------------------------
 
@@ -208,7 +212,10 @@ function draw(key, data, fn) {
 }
 
 function renderIdentification(d) {
-  const labels = [...d.answerTimeBoundsS.map(secondsLabel), '≥20m'];
+  const labels = [
+    ...d.answerTimeBoundsS.map(secondsLabel),
+    `≥${duration(deadlineOf(d.answerTimeBoundsS))}`,
+  ];
   $('identification-charts').replaceChildren(
     ...d.operators.map((op) =>
       el(
@@ -225,7 +232,7 @@ function renderIdentification(d) {
           labels,
           values: op.answerTimes,
           lineAt: d.answerTimeBoundsS.length,
-          lineLabel: '20 min',
+          lineLabel: deadlineLabel(deadlineOf(d.answerTimeBoundsS)),
         }),
       ),
     ),
@@ -285,14 +292,17 @@ function renderIdentification(d) {
 }
 
 function renderNotices(d) {
-  const labels = [...d.noticeDelayBoundsS.map(secondsLabel), '≥24h'];
+  const labels = [
+    ...d.noticeDelayBoundsS.map(secondsLabel),
+    `≥${duration(deadlineOf(d.noticeDelayBoundsS))}`,
+  ];
   $('notice-charts').replaceChildren(
     ...d.operators.map((op) => {
       const b = op.noticeBacklog;
       const age =
         b.oldestPendingAgeMs === null
           ? '—'
-          : `${Math.round(b.oldestPendingAgeMs / 60000)} min of 24 h`;
+          : `${Math.round(b.oldestPendingAgeMs / 60000)} min of ${deadlineLabel(deadlineOf(d.noticeDelayBoundsS))}`;
       return el(
         'div',
         { class: 'card', 'data-testid': `notices-${op.id}` },
@@ -315,7 +325,7 @@ function renderNotices(d) {
           labels,
           values: op.noticeDelays,
           lineAt: d.noticeDelayBoundsS.length,
-          lineLabel: '24 h',
+          lineLabel: deadlineLabel(deadlineOf(d.noticeDelayBoundsS)),
         }),
       );
     }),

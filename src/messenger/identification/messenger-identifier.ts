@@ -1,4 +1,5 @@
-import { type Clock, MINUTE_MS } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
+import { answerDueBy } from '../../core/deadlines.js';
 import { IdbridgeError, isIdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
@@ -26,8 +27,6 @@ import {
 import type { CodeGenerator } from './identification-code.js';
 import { classifySendError, createSendTroubleLog, isRetryableStatus } from './send-trouble.js';
 
-/** R3: an answer is due within 20 minutes of the operator receiving the request. */
-export const IDENTIFICATION_DEADLINE_MS = 20 * MINUTE_MS;
 const RETRY_BACKOFF_MS = [2_000, 10_000, 30_000, 60_000, 120_000];
 
 export interface UserChange {
@@ -109,7 +108,7 @@ export function createMessengerIdentifier(deps: IdentifierDeps) {
       purpose: start.purpose,
       possessionVerifiedAt: start.possessionVerifiedAt,
       firstSentAt: now,
-      deadlineAt: new Date(now.getTime() + IDENTIFICATION_DEADLINE_MS),
+      deadlineAt: answerDueBy(now),
     });
     if (user.state !== 'pending_identification') {
       const changed = await transitionUser(tx, ids, user, 'pending_identification', {

@@ -1,4 +1,5 @@
 import { appendAuditEntry } from '../../audit/append-audit-entry.js';
+import { answerDueBy } from '../../core/deadlines.js';
 import { IdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { NumberHasher } from '../../core/number-hash.js';
@@ -10,7 +11,6 @@ import type {
 import { asRegisterConflict } from '../register/register-store.js';
 import { findValidContracts } from '../subscribers/subscriber-contract-store.js';
 import { msisdnToKey } from '../subscribers/subscriber-msisdn.js';
-import { ANSWER_WINDOW_MS } from './decide-identification.js';
 
 type BatchResult = BatchIdentificationResponse['results'][number];
 
@@ -159,7 +159,7 @@ export async function decideBatch(
     [
       messengerId,
       receivedAt,
-      new Date(receivedAt.getTime() + ANSWER_WINDOW_MS),
+      answerDueBy(receivedAt),
       items.map((i) => i.requestId),
       msisdnHashes,
       codes,

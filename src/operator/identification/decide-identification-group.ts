@@ -1,4 +1,5 @@
 import { assertAuditHeadMoved, auditAppendWrites } from '../../audit/append-audit-entry.js';
+import { answerDueBy } from '../../core/deadlines.js';
 import { IdbridgeError } from '../../core/errors.js';
 import { runCombinedWrites, type WritePart } from '../../db/combined-writes.js';
 import type { Queryable } from '../../db/port.js';
@@ -7,7 +8,6 @@ import type { IdentificationRequest } from '../../protocol/schemas/index.js';
 import type { SubscriberContract } from '../subscribers/subscriber-contract-store.js';
 import { msisdnToKey } from '../subscribers/subscriber-msisdn.js';
 import {
-  ANSWER_WINDOW_MS,
   type DecideDeps,
   type Decision,
   decisionAnswer,
@@ -149,7 +149,7 @@ export async function decideIdentificationGroup(
         decided.map((d) => of(d.n).request.previousCode ?? null),
         decided.map((d) => of(d.n).request.purpose),
         decided.map((d) => of(d.n).receivedAt),
-        decided.map((d) => new Date(of(d.n).receivedAt.getTime() + ANSWER_WINDOW_MS)),
+        decided.map((d) => answerDueBy(of(d.n).receivedAt)),
         results,
         reasons,
         decided.map((d) => d.entryId),

@@ -1,5 +1,5 @@
 import { assertAuditHeadMoved, auditAppendWrites } from '../../audit/append-audit-entry.js';
-import { MINUTE_MS } from '../../core/clock.js';
+import { answerDueBy } from '../../core/deadlines.js';
 import { IdbridgeError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { NumberHasher } from '../../core/number-hash.js';
@@ -23,9 +23,6 @@ import type { SubscriberContract } from '../subscribers/subscriber-contract-stor
 import { msisdnToKey } from '../subscribers/subscriber-msisdn.js';
 import { type DecisionFacts, readDecisionFacts } from './decision-facts.js';
 import { identificationRequestWrite } from './identification-request-store.js';
-
-/** R3: the operator answers within 20 minutes of receipt. */
-export const ANSWER_WINDOW_MS = 20 * MINUTE_MS;
 
 export interface DecideDeps {
   ids: IdGenerator;
@@ -69,7 +66,7 @@ export async function decideIdentification(
     previousCode: request.previousCode,
     purpose: request.purpose,
     receivedAt,
-    answerBy: new Date(receivedAt.getTime() + ANSWER_WINDOW_MS),
+    answerBy: answerDueBy(receivedAt),
   };
 
   const facts = await readDecisionFacts(
@@ -221,7 +218,7 @@ export function decisionAnswer(plan: DecisionPlan, requestId: string, receivedAt
       answer: {
         requestId,
         result: 'pending',
-        answerBy: new Date(receivedAt.getTime() + ANSWER_WINDOW_MS).toISOString(),
+        answerBy: answerDueBy(receivedAt).toISOString(),
       },
     };
   }

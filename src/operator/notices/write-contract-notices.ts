@@ -1,13 +1,10 @@
 import { appendAuditEntry } from '../../audit/append-audit-entry.js';
-import { HOUR_MS } from '../../core/clock.js';
+import { noticeDueBy } from '../../core/deadlines.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { Queryable } from '../../db/port.js';
 import { enqueueOutbox } from '../../outbox/index.js';
 import type { Notification, NotificationType } from '../../protocol/schemas/index.js';
 import { msisdnToKey } from '../subscribers/subscriber-msisdn.js';
-
-/** R7: every messenger in the register must be notified within one day. */
-export const NOTICE_DEADLINE_MS = 24 * HOUR_MS;
 
 export interface ContractChange {
   /** Names the cause; with messenger and code it forms the notice's dedupe key. */
@@ -23,7 +20,7 @@ export interface ContractChange {
  * notice per entry into the outbox — inside the caller's transaction, the
  * same one that ends the contracts (R7, protocol.md §5), so a contract never
  * ends without its notices and a notice is never sent for a contract that did
- * not end. `dueBy` = occurredAt + 24 h. Set-based: two statements whatever
+ * not end. Due by noticeDueBy(occurredAt) (R7). Set-based: two statements whatever
  * the number of contracts (a bulk import may end thousands at once).
  * Returns how many notices were written.
  *
@@ -66,7 +63,7 @@ export async function writeContractNotices(
     tx,
     rows.map((row) => {
       const change = list[row.n] as ContractChange;
-      const dueBy = new Date(change.occurredAt.getTime() + NOTICE_DEADLINE_MS);
+      const dueBy = noticeDueBy(change.occurredAt);
       const payload: Notification = {
         notificationId: deps.ids(),
         type: change.type,
@@ -83,6 +80,7 @@ export async function writeContractNotices(
         dedupeKey: `${change.eventId}:${row.messenger_id}:${row.code}`,
         payload,
         dueBy,
+        eventAt: change.occurredAt,
       };
     }),
     { now: deps.now, newId: deps.ids },
