@@ -4,7 +4,7 @@ import { registerNodeConsole } from '../console/node-console-routes.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { Database, Queryable } from '../db/port.js';
+import type { Database } from '../db/port.js';
 import { applyBearerAuth } from '../http/bearer-auth.js';
 import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
 import { registerHealthRoutes } from '../http/health-routes.js';
@@ -25,7 +25,6 @@ import {
   type SlowPathAnswer,
   sweepOverdueIdentifications,
 } from './identification/slow-path.js';
-import { type ContractChange, writeContractNotices } from './notices/write-contract-notices.js';
 import { createOperatorMetrics, registerIdentifyMetrics } from './operator-metrics.js';
 import { createOperatorOutboxTransport } from './operator-outbox-transport.js';
 import { applySubscriberEvents } from './subscribers/apply-subscriber-events.js';
@@ -174,15 +173,11 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
    * its register entries and writes the notices in the event's transaction.
    */
   const applyEvents = async (events: SubscriberEvent[]) => {
-    const notices = async (tx: Queryable, change: ContractChange) => {
-      await writeContractNotices(tx, { ids, now: clock.now() }, change);
-    };
     const results = await applySubscriberEvents(db, events, {
       clock,
+      ids,
       maxSkewSeconds: config.node.maxClockSkewSeconds,
       log,
-      onContractEnded: notices,
-      onSubscriberChanged: notices,
     });
     runtime.outbox.wake();
     return results;

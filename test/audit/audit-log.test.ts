@@ -13,7 +13,6 @@ import { createNumberHasher } from '../../src/core/number-hash.js';
 import { migrate } from '../../src/db/migrator.js';
 import type { Database } from '../../src/db/port.js';
 import { decideIdentification } from '../../src/operator/identification/decide-identification.js';
-import { writeContractNotices } from '../../src/operator/notices/write-contract-notices.js';
 import { closeEntryByCode } from '../../src/operator/register/register-store.js';
 import { applySubscriberEvents } from '../../src/operator/subscribers/apply-subscriber-events.js';
 import { claimDueBatch, markDelivered } from '../../src/outbox/index.js';
@@ -123,11 +122,7 @@ describeEachDriver('audit log', (kind) => {
           occurredAt: clock.now().toISOString(),
         },
       ],
-      {
-        clock,
-        onContractEnded: (tx, change) =>
-          writeContractNotices(tx, { ids: newId, now: clock.now() }, change).then(() => {}),
-      },
+      { clock, ids: newId },
     );
     // …and the notice is delivered.
     const batch = await claimDueBatch(db, { workerId: 'w', leaseMs: 60_000, now: clock.now() });

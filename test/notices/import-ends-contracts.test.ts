@@ -9,7 +9,6 @@ import { createNumberHasher } from '../../src/core/number-hash.js';
 import { migrate } from '../../src/db/migrator.js';
 import type { Database } from '../../src/db/port.js';
 import { decideIdentification } from '../../src/operator/identification/decide-identification.js';
-import { writeNoticesForImportedEnds } from '../../src/operator/notices/write-contract-notices.js';
 import { listEntriesOfNumber } from '../../src/operator/register/register-store.js';
 import { OPERATOR_MIGRATION_SETS } from '../../src/operator/start-operator-node.js';
 import { importSubscribers } from '../../src/operator/subscribers/import-subscribers.js';
@@ -37,8 +36,7 @@ describeEachDriver('a subscriber file that ends contracts notifies the messenger
       file,
       clock,
       log: createSilentLogger(),
-      onContractsEnded: (tx, ended) =>
-        writeNoticesForImportedEnds(tx, { ids: newId, now: clock.now() }, ended),
+      ids: newId,
     });
   }
 

@@ -11,7 +11,6 @@ import {
   type DecideDeps,
   decideIdentification,
 } from '../../src/operator/identification/decide-identification.js';
-import { writeContractNotices } from '../../src/operator/notices/write-contract-notices.js';
 import { listEntriesOfNumber } from '../../src/operator/register/register-store.js';
 import { applySubscriberEvents } from '../../src/operator/subscribers/apply-subscriber-events.js';
 import type { SubscriberEvent } from '../../src/operator/subscribers/subscriber-event-schema.js';
@@ -223,12 +222,8 @@ describeEachDriver('decideIdentification', (kind) => {
           occurredAt: '2026-11-28T12:00:00Z',
         }),
       ],
-      // As the operator node wires it: ending a contract closes its entries with notices.
-      {
-        clock,
-        onContractEnded: (tx, change) =>
-          writeContractNotices(tx, { ids: newId, now: clock.now() }, change).then(() => {}),
-      },
+      // Ending a contract closes its entries and writes their notices in its transaction.
+      { clock, ids: newId },
     ).finally(() => {
       settled = true;
     });

@@ -1,14 +1,19 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createManualClock } from '../../src/core/clock.js';
+import { newId } from '../../src/core/ids.js';
 import { migrate } from '../../src/db/migrator.js';
-import type { Database, Queryable } from '../../src/db/port.js';
+import type { Database } from '../../src/db/port.js';
+import {
+  listEntriesOfNumber,
+  openRegisterEntry,
+} from '../../src/operator/register/register-store.js';
 import { applySubscriberEvents } from '../../src/operator/subscribers/apply-subscriber-events.js';
 import {
   findValidContract,
   listContracts,
 } from '../../src/operator/subscribers/subscriber-contract-store.js';
-import type { ContractEndedChange } from '../../src/operator/subscribers/subscriber-event-result.js';
 import type { SubscriberEvent } from '../../src/operator/subscribers/subscriber-event-schema.js';
+import { inspectOutbox } from '../../src/outbox/outbox-ops-store.js';
 import { createTestDatabase, describeEachDriver } from '../helpers/test-database.js';
 
 const NUMBER = '+79161234567';
@@ -101,7 +106,29 @@ describeEachDriver('subscriber events', (kind) => {
     });
   });
 
-  it('ends contracts on termination and port-out, calling the hook in the same transaction (R7)', async () => {
+  /** A messenger's open registration on a contract, as a confirmation leaves it. */
+  const register = (contractId: string, msisdn = NUMBER) =>
+    db.transaction((tx) =>
+      openRegisterEntry(tx, {
+        entryId: newId(),
+        messengerId: 'tamtam',
+        code: `code-${contractId}-000000000000`,
+        msisdn,
+        contractId,
+        requestId: newId(),
+        at: clock.now(),
+      }),
+    );
+  const notices = async () =>
+    (await inspectOutbox(db, { includePayload: true }))
+      .filter((r) => r.kind === 'notice')
+      .map((r) => {
+        const p = r.payload as { type: string; identificationCode: string; occurredAt: string };
+        return [p.type, p.identificationCode, p.occurredAt];
+      })
+      .sort();
+
+  it('ends contracts on termination and port-out, and writes their notices in the same transaction (R7)', async () => {
     const other = '+79169990000';
     await applySubscriberEvents(
       db,
@@ -111,60 +138,56 @@ describeEachDriver('subscriber events', (kind) => {
       ],
       { clock },
     );
-    await db.exec('CREATE TABLE hook_log (contract_id text, type text)');
-    const seen: ContractEndedChange[] = [];
-    const onContractEnded = async (tx: Queryable, change: ContractEndedChange) => {
-      seen.push(change);
-      await tx.query('INSERT INTO hook_log VALUES ($1, $2)', [change.contractId, change.type]);
-    };
+    await register('c-1');
+    await register('c-9', other);
     const results = await applySubscriberEvents(
       db,
       [
         ended('contract_terminated', 'c-1', '2026-11-28T08:00:00Z'),
         ended('number_ported_out', 'c-9', '2026-11-28T08:30:00Z', other),
       ],
-      { clock, onContractEnded },
+      { clock },
     );
     expect(results.map((r) => [r.status, r.endedContractIds])).toEqual([
       ['applied', ['c-1']],
       ['applied', ['c-9']],
     ]);
-    expect(seen.map((c) => [c.type, c.msisdn, c.contractId, c.contractEnd.toISOString()])).toEqual([
-      ['contract_terminated', NUMBER, 'c-1', '2026-11-28T08:00:00.000Z'],
-      ['number_ported_out', other, 'c-9', '2026-11-28T08:30:00.000Z'],
+    expect(await notices()).toEqual([
+      ['contract_terminated', 'code-c-1-000000000000', '2026-11-28T08:00:00.000Z'],
+      ['number_ported_out', 'code-c-9-000000000000', '2026-11-28T08:30:00.000Z'],
     ]);
-    expect((await db.query('SELECT * FROM hook_log ORDER BY contract_id')).rows).toEqual([
-      { contract_id: 'c-1', type: 'contract_terminated' },
-      { contract_id: 'c-9', type: 'number_ported_out' },
+    expect((await listEntriesOfNumber(db, NUMBER)).map((e) => e.closeReason)).toEqual([
+      'contract_terminated',
     ]);
     expect((await listContracts(db, other))[0]?.endReason).toBe('ported_out');
     expect((await listContracts(db, NUMBER))[0]?.endReason).toBe('terminated');
   });
 
-  it('rolls back the event when the hook fails, and fails later events of that number', async () => {
+  it('rolls back the event when its notices cannot be written, and fails later events of that number', async () => {
     await applySubscriberEvents(db, [started('c-1', '2020-01-01T00:00:00Z')], { clock });
+    await register('c-1');
     const before = await contractRows();
     const terminate = ended('contract_terminated', 'c-1', '2026-11-28T08:00:00Z');
     const restart = started('c-2', '2026-11-28T08:10:00Z');
-    const results = await applySubscriberEvents(db, [terminate, restart], {
-      clock,
-      onContractEnded: async () => {
-        throw new Error('register unavailable');
-      },
-    });
+    // The outbox is out of reach: the notice writer's INSERT fails inside the event's transaction.
+    await db.exec('ALTER TABLE outbox RENAME TO outbox_away');
+    const results = await applySubscriberEvents(db, [terminate, restart], { clock });
+    await db.exec('ALTER TABLE outbox_away RENAME TO outbox');
     expect(results.map((r) => [r.status, r.code])).toEqual([
       ['failed', 'APPLY_FAILED'],
       ['failed', 'PREVIOUS_EVENT_FAILED'],
     ]);
     expect(await contractRows()).toEqual(before);
-    // Not recorded: a retry with the same eventId is applied.
+    expect((await listEntriesOfNumber(db, NUMBER))[0]?.closeReason).toBeNull();
+    // Not recorded: a retry with the same eventId is applied, with its notice.
     const retry = await applySubscriberEvents(db, [terminate], { clock });
     expect(retry[0]?.status).toBe('applied');
+    expect(await notices()).toHaveLength(1);
   });
 
-  it('applies subscriber_changed to the open contract and calls its hook', async () => {
+  it('applies subscriber_changed to the open contract and notifies its messengers', async () => {
     await applySubscriberEvents(db, [started('c-1', '2020-01-01T00:00:00Z')], { clock });
-    const changes: string[] = [];
+    await register('c-1');
     const results = await applySubscriberEvents(
       db,
       [
@@ -177,10 +200,12 @@ describeEachDriver('subscriber events', (kind) => {
           hasSubscriberData: false,
         },
       ],
-      { clock, onSubscriberChanged: async (_tx, c) => void changes.push(c.contractId) },
+      { clock },
     );
     expect(results[0]?.status).toBe('applied');
-    expect(changes).toEqual(['c-1']);
+    expect(await notices()).toEqual([
+      ['subscriber_changed', 'code-c-1-000000000000', '2026-11-28T08:00:00.000Z'],
+    ]);
     const now = await findValidContract(db, NUMBER, new Date('2026-11-28T09:00:00Z'));
     expect([now?.hasSubscriberData, now?.subscriberType]).toEqual([false, 'individual']);
   });
@@ -304,20 +329,15 @@ describeEachDriver('subscriber events', (kind) => {
         ],
         { clock },
       );
+      await register('c-1');
       const before = await contractRows();
-      let hookCalls = 0;
-      const hooks = {
-        clock,
-        onContractEnded: async () => void hookCalls++,
-        onSubscriberChanged: async () => void hookCalls++,
-      };
       const e = event();
-      const [result] = await applySubscriberEvents(db, [e], hooks);
+      const [result] = await applySubscriberEvents(db, [e], { clock });
       expect(result).toMatchObject({ eventId: e.eventId, status: 'refused', code });
       expect(result?.message).toMatch(/\w/);
       expect(await contractRows()).toEqual(before);
-      expect(hookCalls).toBe(0);
-      const [replay] = await applySubscriberEvents(db, [e], hooks);
+      expect(await notices()).toEqual([]);
+      const [replay] = await applySubscriberEvents(db, [e], { clock });
       expect(replay).toEqual({ ...result, duplicate: true });
     },
   );
@@ -336,9 +356,9 @@ describeEachDriver('subscriber events', (kind) => {
 
   it('applies concurrent deliveries of one event exactly once', async () => {
     await applySubscriberEvents(db, [started('c-1', '2020-01-01T00:00:00Z')], { clock });
+    await register('c-1');
     const terminate = ended('contract_terminated', 'c-1', '2026-01-01T00:00:00Z');
-    let hookCalls = 0;
-    const options = { clock, onContractEnded: async () => void hookCalls++ };
+    const options = { clock };
     const results = await Promise.all([
       applySubscriberEvents(db, [terminate], options),
       applySubscriberEvents(db, [terminate], options),
@@ -354,6 +374,6 @@ describeEachDriver('subscriber events', (kind) => {
       ['applied', true],
       ['applied', true],
     ]);
-    expect(hookCalls).toBe(1);
+    expect(await notices()).toHaveLength(1);
   });
 });

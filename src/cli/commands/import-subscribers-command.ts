@@ -3,9 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
-import { newId } from '../../core/ids.js';
 import { migrate } from '../../db/migrator.js';
-import { writeNoticesForImportedEnds } from '../../operator/notices/write-contract-notices.js';
 import {
   formatFromFileName,
   importSubscribers,
@@ -88,9 +86,6 @@ export function registerImportSubscribersCommand(operatorCommand: Command): void
           batchSize,
           restart: opts.restart === true,
           signal: controller.signal,
-          // R7: contracts the file ends are notified like BSS events.
-          onContractsEnded: (tx, ended) =>
-            writeNoticesForImportedEnds(tx, { ids: newId, now: systemClock.now() }, ended),
           onProgress: (p) => {
             startRows ??= p.rowsImported + p.rowsRejected;
             const seconds = Math.max((Date.now() - started) / 1000, 0.001);

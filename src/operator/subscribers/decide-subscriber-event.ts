@@ -1,4 +1,6 @@
+import { type IdGenerator, newId } from '../../core/ids.js';
 import type { Queryable } from '../../db/port.js';
+import { writeContractNotices } from '../notices/write-contract-notices.js';
 import {
   type ApplySubscriberEventsOptions,
   refusal,
@@ -23,6 +25,10 @@ import {
 interface DecideContext extends ApplySubscriberEventsOptions {
   msisdnKey: string;
   occurredAt: Date;
+}
+
+function noticeDeps(ctx: DecideContext): { ids: IdGenerator; now: Date } {
+  return { ids: ctx.ids ?? newId, now: ctx.clock.now() };
 }
 
 /**
@@ -121,15 +127,14 @@ async function finishContract(
     reason: event.type === 'number_ported_out' ? 'ported_out' : 'terminated',
     updatedAt: ctx.clock.now(),
   });
-  // R7: the lead's hook closes register entries and writes notices in this
-  // same transaction, so an ended contract never lacks its notices.
-  await ctx.onContractEnded?.(tx, {
+  // R7: the contract's register entries close and their notices are written
+  // in this same transaction, so an ended contract never lacks its notices.
+  await writeContractNotices(tx, noticeDeps(ctx), {
     eventId: event.eventId,
     type: event.type,
     msisdn: event.msisdn,
     contractId: event.contractId,
     occurredAt: ctx.occurredAt,
-    contractEnd,
   });
   return applied(event, [event.contractId]);
 }
@@ -151,7 +156,7 @@ async function changeSubscriber(
     updatedAt: ctx.clock.now(),
   });
   // R7: a change of the user's details calls for re-identification.
-  await ctx.onSubscriberChanged?.(tx, {
+  await writeContractNotices(tx, noticeDeps(ctx), {
     eventId: event.eventId,
     type: event.type,
     msisdn: event.msisdn,

@@ -10,7 +10,6 @@ import { csvField } from './parse-subscriber-record.js';
 import type { BulkLoader } from './postgres-bulk-loader.js';
 import { type CheckedChunk, openSubscriberFile } from './subscriber-file-records.js';
 import {
-  type ContractEndedByImport,
   mergeStagedChunk,
   prepareStaging,
   subscriberImportRuns,
@@ -46,12 +45,8 @@ export interface ImportSubscribersOptions {
   signal?: AbortSignal;
   /** After every committed chunk; a throw stops the import (the chunk stays committed). */
   onProgress?: (progress: ImportProgress) => void | Promise<void>;
+  /** Ids of runs and of the notices for contracts the file ends; default newId. */
   ids?: IdGenerator;
-  /**
-   * R7: contracts the file ends, in the chunk's transaction — the node closes
-   * their register entries and writes the notices here.
-   */
-  onContractsEnded?: (tx: Queryable, ended: ContractEndedByImport[]) => Promise<void>;
 }
 
 export interface ImportSummary {
@@ -90,11 +85,12 @@ export function formatFromFileName(file: string): SubscriberFileFormat {
  * Concurrency: one import per file at a time; a second process importing the
  * same run fails at its first commit (the run row's offset guard).
  *
- * Contracts closed by an import do not fire the R7 hooks: the import loads
- * the base; ongoing changes come as subscriber events.
+ * R7: contracts the file ends close their register entries and get their
+ * notices in the chunk's transaction, as a BSS event would.
  */
 export async function importSubscribers(options: ImportSubscribersOptions): Promise<ImportSummary> {
   const { db, clock, log } = options;
+  const ids = options.ids ?? newId;
   const file = resolve(options.file);
   const format = options.format ?? formatFromFileName(file);
   const batchSize = options.batchSize ?? 100_000;
@@ -135,7 +131,7 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
   } else {
     writeNewRejectsFile(rejectsFile, header);
     run = {
-      runId: (options.ids ?? newId)(),
+      runId: ids(),
       byteOffset: source.dataStart.offset,
       lineNo: source.dataStart.lineNo,
       rowsImported: 0,
@@ -160,7 +156,7 @@ export async function importSubscribers(options: ImportSubscribersOptions): Prom
       await loadChunkIntoStaging(tx, chunk.columns);
       const merge =
         chunk.columns.lineNos.length > 0
-          ? await mergeStagedChunk(tx, clock.now(), options.onContractsEnded)
+          ? await mergeStagedChunk(tx, { now: clock.now(), ids })
           : { changed: 0, conflicts: [] };
       const rejects = [...chunk.rejects, ...merge.conflicts].sort((a, b) => a.lineNo - b.lineNo);
       const text = rejects

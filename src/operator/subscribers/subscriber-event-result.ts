@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
+import type { IdGenerator } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
-import type { Queryable } from '../../db/port.js';
 import type { SubscriberEvent } from './subscriber-event-schema.js';
 
 /**
@@ -58,10 +58,8 @@ export interface ApplySubscriberEventsOptions {
   /** How far ahead of this node's clock an occurredAt may be (node.maxClockSkewSeconds); default 300. */
   maxSkewSeconds?: number;
   log?: Logger;
-  /** Runs in the event's transaction: what it writes commits or rolls back with the event. */
-  onContractEnded?: (tx: Queryable, change: ContractEndedChange) => Promise<void>;
-  /** Same, for subscriber_changed. */
-  onSubscriberChanged?: (tx: Queryable, change: SubscriberChangedChange) => Promise<void>;
+  /** Ids of the notices the events write (R7); default newId. */
+  ids?: IdGenerator;
 }
 
 export function refusal(

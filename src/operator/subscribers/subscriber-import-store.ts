@@ -1,5 +1,7 @@
+import type { IdGenerator } from '../../core/ids.js';
 import type { Queryable } from '../../db/port.js';
 import { importRunStore } from '../../files/import-run-store.js';
+import { writeNoticesForImportedEnds } from '../notices/write-contract-notices.js';
 
 /**
  * SQL of the bulk import (import-subscribers.ts): the runs table that makes
@@ -92,9 +94,9 @@ export interface ContractEndedByImport {
 
 export async function mergeStagedChunk(
   tx: Queryable,
-  now: Date,
-  onContractsEnded?: (tx: Queryable, ended: ContractEndedByImport[]) => Promise<void>,
+  deps: { now: Date; ids: IdGenerator },
 ): Promise<MergeOutcome> {
+  const { now } = deps;
   await tx.query(
     `DELETE FROM subscriber_import_staging s USING subscriber_import_staging t
      WHERE s.msisdn = t.msisdn AND s.contract_id = t.contract_id AND s.line_no < t.line_no`,
@@ -131,16 +133,16 @@ export async function mergeStagedChunk(
      RETURNING s.line_no`,
   );
   // Open contracts this chunk ends, read before the upsert changes them.
-  const ended = onContractsEnded
-    ? (
-        await tx.query<{ msisdn: string; contract_id: string; contract_end: Date }>(
-          `SELECT s.msisdn::text AS msisdn, s.contract_id, s.contract_end
-           FROM subscriber_import_staging s
-           JOIN subscriber_contracts c ON c.msisdn = s.msisdn AND c.contract_id = s.contract_id
-           WHERE s.contract_end IS NOT NULL AND c.contract_end IS NULL`,
-        )
-      ).rows
-    : [];
+  const { rows: ended } = await tx.query<{
+    msisdn: string;
+    contract_id: string;
+    contract_end: Date;
+  }>(
+    `SELECT s.msisdn::text AS msisdn, s.contract_id, s.contract_end
+     FROM subscriber_import_staging s
+     JOIN subscriber_contracts c ON c.msisdn = s.msisdn AND c.contract_id = s.contract_id
+     WHERE s.contract_end IS NOT NULL AND c.contract_end IS NULL`,
+  );
   let changed = 0;
   for (const endedFirst of [true, false]) {
     const { rowCount } = await tx.query(
@@ -165,9 +167,11 @@ export async function mergeStagedChunk(
     );
     changed += rowCount;
   }
-  if (onContractsEnded && ended.length > 0) {
-    await onContractsEnded(
+  // R7: contracts the file ends are notified like BSS events, in this chunk's transaction.
+  if (ended.length > 0) {
+    await writeNoticesForImportedEnds(
       tx,
+      deps,
       ended.map((r) => ({
         msisdn: `+${r.msisdn}`,
         contractId: r.contract_id,
