@@ -26,9 +26,7 @@ export {
 } from './subscriber-contract-store.js';
 export {
   type ApplySubscriberEventsOptions,
-  type ContractEndedChange,
   SUBSCRIBER_EVENT_ERRORS,
-  type SubscriberChangedChange,
   type SubscriberEventErrorCode,
   type SubscriberEventResult,
 } from './subscriber-event-result.js';

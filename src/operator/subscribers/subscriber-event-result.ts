@@ -33,26 +33,6 @@ export interface SubscriberEventResult {
   endedContractIds?: string[];
 }
 
-/** What a contract-ending event did, for R7 (close register entries, write notices). */
-export interface ContractEndedChange {
-  eventId: string;
-  type: 'contract_terminated' | 'number_ported_out';
-  /** E.164 with plus. */
-  msisdn: string;
-  contractId: string;
-  occurredAt: Date;
-  contractEnd: Date;
-}
-
-/** R7: a change of the user's details calls for re-identification. */
-export interface SubscriberChangedChange {
-  eventId: string;
-  type: 'subscriber_changed';
-  msisdn: string;
-  contractId: string;
-  occurredAt: Date;
-}
-
 export interface ApplySubscriberEventsOptions {
   clock: Clock;
   /** How far ahead of this node's clock an occurredAt may be (node.maxClockSkewSeconds); default 300. */

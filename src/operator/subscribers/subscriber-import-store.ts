@@ -85,13 +85,6 @@ const OVERLAPS = (a: string, b: string) =>
  *    opens the next never has two open at once. Unchanged rows are skipped.
  * Caller holds the chunk's transaction.
  */
-/** A contract that was open and that this chunk ends (R7: its messengers must be told). */
-export interface ContractEndedByImport {
-  msisdn: string;
-  contractId: string;
-  contractEnd: Date;
-}
-
 export async function mergeStagedChunk(
   tx: Queryable,
   deps: { now: Date; ids: IdGenerator },
