@@ -3,12 +3,12 @@ import { Type } from '@sinclair/typebox';
 import { readConsoleDashboard } from '../console/console-dashboard.js';
 import { readConsolePageFiles } from '../console/console-page-files.js';
 import { searchConsole } from '../console/console-search.js';
-import { createSandboxActions } from '../console/sandbox-actions.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { HttpApp } from '../http/create-http-app.js';
 import { Uuid } from '../protocol/schemas/index.js';
+import { createSandboxActions } from './sandbox-actions.js';
 import type { SandboxNetwork } from './sandbox-network.js';
 
 const Closed = { additionalProperties: false } as const;

@@ -1,13 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { findConsoleUser, searchUsers } from '../console/messenger-dashboard-store.js';
+import { openContractOf, sampleIdentifiableNumbers } from '../console/subscriber-lookup-store.js';
 import type { Clock } from '../core/clock.js';
 import { IdbridgeError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { KNOWN_OPERATORS } from '../routing/known-operators.js';
-import type { SandboxNetwork, SandboxOperator } from '../sandbox/sandbox-network.js';
-import { homeDef } from '../sandbox/sandbox-reference-data.js';
-import { findConsoleUser, searchUsers } from './messenger-dashboard-store.js';
-import { openContractOf, sampleIdentifiableNumbers } from './subscriber-lookup-store.js';
+import type { SandboxNetwork, SandboxOperator } from './sandbox-network.js';
+import { homeDef } from './sandbox-reference-data.js';
 
 /** What a node's API answered, relayed to the page as is. */
 export interface ApiAnswer {
