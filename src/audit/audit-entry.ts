@@ -11,7 +11,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 const ENCODING_VERSION = 1;
 
 /**
- * What is audited (issue 8): decisions, register changes, notices,
+ * What is audited: decisions, register changes, notices,
  * deliveries and user transitions. Free-form so a new kind needs no migration.
  */
 export type AuditKind =

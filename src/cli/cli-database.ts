@@ -29,7 +29,7 @@ export function databaseExists(settings: DatabaseSettings): boolean {
 
 /**
  * Opens the database a maintenance command works on and says which one, on
- * stderr, so an import can never land somewhere unseen (issue 23 item 4).
+ * stderr, so an import can never land somewhere unseen.
  * Only `create: true` (migrate) may make a new embedded database; any other
  * command refuses a data directory no node has created yet.
  */

@@ -42,6 +42,6 @@ try {
   console.error(maskPhoneNumbers(text));
   process.exitCode = isIdbridgeError(err) && err.code === 'INVALID_ARGUMENT' ? 2 : 1;
   // A failed start has closed what it opened; should anything still hold the
-  // event loop (a driver's socket), the process still ends (issue 23 item 2).
+  // event loop (a driver's socket), the process still ends.
   setTimeout(() => process.exit(), 3_000).unref();
 }

@@ -2,8 +2,8 @@ import { ANSWER_WINDOW_SECONDS } from '../core/deadlines.js';
 import type { Queryable } from '../db/port.js';
 
 /**
- * Read-only views of an operator's `identification_requests` for the console
- * (issue 7). The number is never read here: the table holds only its keyed
+ * Read-only views of an operator's `identification_requests` for the console.
+ * The number is never read here: the table holds only its keyed
  * hash (R11). Plain SELECTs, safe to run beside live traffic.
  */
 

@@ -1,7 +1,7 @@
 import { maskPhoneNumbers } from '../core/mask-phone-numbers.js';
 
 /**
- * A number as console pages show it: `+7916*****67` (R11; issue 7 — pages
+ * A number as console pages show it: `+7916*****67` (R11: pages
  * never show a full number, except the sandbox's SMS inbox). Accepts E.164
  * with or without `+` (the operator tables' bigint key).
  */

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/port.js';
 
-/** Read-only views of the messenger's users and identification attempts (issue 7). */
+/** Read-only views of the messenger's users and identification attempts. */
 
 export async function usersByState(db: Queryable): Promise<Record<string, number>> {
   const { rows } = await db.query<{ state: string; n: string }>(

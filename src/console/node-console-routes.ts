@@ -9,7 +9,7 @@ import { readConsolePageFiles } from './console-page-files.js';
 import { searchConsole } from './console-search.js';
 
 /**
- * One node's own console (issue 7) on its internal (operator) or app
+ * One node's own console on its internal (operator) or app
  * (messenger) listener — never the partner listener:
  * - `GET /console` and its script and style: static, no data, no credential;
  *   the page asks for the admin credential and keeps it for the browser tab

@@ -1,7 +1,7 @@
 import { IdbridgeError } from '../core/errors.js';
 
 /**
- * A failure to reach PostgreSQL, said as what to fix (issue 23 item 2):
+ * A failure to reach PostgreSQL, said as what to fix:
  * `database.url (DATABASE_URL): connection refused at 127.0.0.1:5999`.
  * Anything unrecognised is returned as it was.
  */

@@ -95,7 +95,7 @@ export function createHttpApp(
     reply.header('x-correlator', correlator);
   });
 
-  // Access log and request metrics (issue 29 item 1): the route template,
+  // Access log and request metrics: the route template,
   // never the raw URL, so no number or code in a path reaches a log or label.
   const listener = options.listener ?? 'http';
   app.addHook('onResponse', async (request, reply) => {

@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Histogram, type Registry } from 'prom-client';
 export type RequestSeconds = Histogram<'listener' | 'method' | 'route' | 'status'>;
 
 /**
- * What every node's registry carries besides its own facts (issue 29 item 1):
+ * What every node's registry carries besides its own facts:
  * prom-client's process metrics (CPU, memory, event-loop lag, handles) and the
  * duration of each HTTP request by listener, route template and status.
  */

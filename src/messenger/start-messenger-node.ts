@@ -75,7 +75,7 @@ export async function startMessengerNode(
       },
     };
   } catch (err) {
-    // Close what was opened, so no listener of a failed start answers (issue 23 item 2).
+    // Close what was opened, so no listener of a failed start answers.
     await closeQuietly(log, () => node?.stop());
     await closeQuietly(log, () => db.close());
     throw err;

@@ -9,7 +9,7 @@ const WHY: Record<string, string> = {
 
 /**
  * Binds a listener; a bind that fails for a reason the operator can fix
- * becomes one line naming the setting (issue 23 item 2), not a stack trace.
+ * becomes one line naming the setting, not a stack trace.
  */
 export async function listenOrExplain(
   app: HttpApp,

@@ -20,7 +20,7 @@ export interface NodeCredentials {
   resolveKey: KeyResolver;
   hashNumber: NumberHasher;
   internalToken: string;
-  /** The console's credential (issue 7); undefined: the node serves no console. */
+  /** The console's credential; undefined: the node serves no console. */
   adminToken?: string | undefined;
 }
 

@@ -3,8 +3,7 @@ import { NOTICE_DEADLINE_MS } from '../core/deadlines.js';
 import { DEFAULT_BACKOFF_MS, MAX_BACKOFF_STEP_MS } from './backoff-schedule.js';
 
 /**
- * The `outbox` section a node's config schema may include (the lead wires it
- * into config-schema.ts). Defaults follow protocol.md §5.
+ * The `outbox` section of a node's config. Defaults follow protocol.md §5.
  */
 export const OutboxConfigSchema = Type.Object(
   {

@@ -320,7 +320,7 @@ export async function markDelivered(
         WHERE ${HELD_BY} RETURNING id::text AS id`,
       [[...ids], ...holdParams(hold), now],
     );
-    // Issue 8: one audit entry per completion call, with the ids it completed.
+    // One audit entry per completion call, with the ids it completed.
     if (rowCount > 0) {
       await appendAuditEntry(tx, {
         kind: 'outbox.delivered',

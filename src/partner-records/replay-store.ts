@@ -38,7 +38,7 @@ export function createReplayStore(deps: {
 }): ReplayStore {
   const purgeEvery = deps.purgeEvery ?? 1000;
   let sincePurge = 0;
-  // Issue 4: every signed request remembers its nonce before it is handled.
+  // Every signed request remembers its nonce before it is handled.
   // One autocommit INSERT per request was a statement, a commit and a round
   // trip of its own on the operator's busiest path, so the nonces of requests
   // that arrive while one write is on the wire go out together in the next

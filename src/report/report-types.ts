@@ -1,5 +1,5 @@
 /**
- * The compliance report (issue 8): for a time range, what each counterparty
+ * The compliance report: for a time range, what each counterparty
  * of this node was owed under the rules and whether it got it in time.
  *
  * Glossary:

@@ -16,7 +16,7 @@ export interface ApiAnswer {
 }
 
 /**
- * The newcomer's clicks in the sandbox console (issue 7). Each one goes
+ * The newcomer's clicks in the sandbox console. Each one goes
  * through a node's real API — the messenger's app API with its bearer, the
  * operators' internal BSS-event API with theirs — so what the page shows
  * afterwards is the nodes' own doing, not a simulation. Sandbox only: it

@@ -16,7 +16,7 @@ const UserParams = Type.Object({ userId: Uuid }, Closed);
 const OperatorId = Type.String({ pattern: '^[a-z0-9-]{1,32}$' });
 
 /**
- * The sandbox console (issue 7) on the sandbox listener: the page at `/`,
+ * The sandbox console on the sandbox listener: the page at `/`,
  * dashboards read from every node's database, and the newcomer's actions,
  * each done through a node's real API. No credential: the sandbox listens
  * on localhost and its data is synthetic; the inbox is the one place full

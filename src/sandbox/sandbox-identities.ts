@@ -13,7 +13,7 @@ export interface SandboxIdentity {
   privateJwk: PrivateJwk;
   publicJwk: PublicJwk;
   internalToken: string;
-  /** The node's own console (issue 7); added to older secrets files on start. */
+  /** The node's own console; added to older secrets files on start. */
   adminToken: string;
   numberHashKey: string;
 }

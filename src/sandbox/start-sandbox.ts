@@ -17,7 +17,7 @@ export interface RunningSandbox {
 }
 
 /**
- * `npm start`: the sandbox network plus its console (issue 7) on `sandbox.port`.
+ * `npm start`: the sandbox network plus its console on `sandbox.port`.
  * The data directory is reused on the next start; `reset` wipes it first.
  */
 export async function startSandbox(deps: {
@@ -81,7 +81,7 @@ async function startOn(
       internalUrl: o.internalUrl,
     })),
   }));
-  // Issue 7: the console page at `/`, its dashboards and the newcomer's actions.
+  // The console page at `/`, its dashboards and the newcomer's actions.
   registerSandboxConsole(app, {
     network,
     dataDir: config.sandbox.dataDir,

@@ -23,7 +23,7 @@ export interface AuditCommandOptions {
 }
 
 /**
- * `idbridge audit verify|export` (issue 8): walk the node's hash chains and
+ * `idbridge audit verify|export`: walk the node's hash chains and
  * name the first broken entry of each; export a time range as NDJSON for an
  * auditor, who can check it with `audit verify --file`.
  */

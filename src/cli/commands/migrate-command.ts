@@ -56,8 +56,8 @@ function kindRequired(where: string): IdbridgeError {
 }
 
 /**
- * The kind to migrate for, checked against what the database already is
- * (issue 29 item 2): adding the operator's tables to a messenger's database
+ * The kind to migrate for, checked against what the database already is:
+ * adding the operator's tables to a messenger's database
  * (or the reverse) is refused, naming the node that owns it.
  */
 async function chooseKind(

@@ -26,7 +26,7 @@ export interface ReportCommandOptions {
 }
 
 /**
- * `idbridge report --from --to [--format json|csv|html]` (issue 8, R10,
+ * `idbridge report --from --to [--format json|csv|html]` (R10,
  * R12): per counterparty, identification answers against the 20-minute
  * line and notices against 24 hours, every miss with its ids; on the
  * messenger also suspensions and deauthorizations by cause. Reads only.

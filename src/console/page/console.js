@@ -1,4 +1,4 @@
-// The console's page script (issue 7), for the sandbox page and for one
+// The console's page script, for the sandbox page and for one
 // node's own page (`<body data-mode="node">`). No build step: plain DOM and
 // hand-drawn SVG charts. Everything from the server is inserted as text
 // nodes, never as HTML.

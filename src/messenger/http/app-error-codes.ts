@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 
 /**
- * Every `code` the app API answers with (issue 23 item 8): a backend branches
+ * Every `code` the app API answers with: a backend branches
  * on these, never on the message. The generic codes come from the wire
  * conventions (schema, auth, media type); the rest name one cause each.
  * docs/messenger-app-api.md lists the same table; a test keeps them equal.

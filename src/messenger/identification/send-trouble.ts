@@ -23,7 +23,7 @@ export function classifySendError(err: unknown): SendFailureCause {
   return 'other';
 }
 
-/** What the person running the messenger should fix, in one line (issue 23 item 11). */
+/** What the person running the messenger should fix, in one line. */
 function whatToFix(
   cause: SendFailureCause,
   operator: Participant,

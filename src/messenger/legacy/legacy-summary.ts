@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/port.js';
 
-/** Where reconciliation of the legacy base stands (issue 8's summary). */
+/** Where reconciliation of the legacy base stands. */
 export interface LegacySummary {
   /** Data match (I1): identified with their code. */
   matched: number;

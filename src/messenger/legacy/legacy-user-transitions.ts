@@ -13,7 +13,7 @@ export type LegacyUsersChanged = (
 
 /**
  * Set-based lifecycle moves of reconciled legacy users (R9), each with its
- * transition row (issue 5, R12). Only users still in state `legacy` move: one
+ * transition row (R12). Only users still in state `legacy` move: one
  * who meanwhile registered afresh, was deleted or suspended keeps the state
  * it has. Run inside the caller's transaction; returns the ids that moved.
  */
@@ -106,7 +106,7 @@ async function recordTransitions(
 }
 
 /**
- * Issue 8: one audit entry per set of legacy users moved together (a batch
+ * One audit entry per set of legacy users moved together (a batch
  * answer may move 10,000): the set's transitions are audited without one
  * chain append per user. No number in it (R11). The users are parallel
  * columns (user n at position n of each), not one object per user.

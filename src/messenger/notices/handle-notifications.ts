@@ -207,7 +207,7 @@ async function actOnNotices(
   }
   for (const user of suspended) changedUsers.add(user.userId);
 
-  // Issue 8: one audit entry for the request's notices and the suspensions
+  // One audit entry for the request's notices and the suspensions
   // they caused, appended last so the chain head is held only until commit.
   // Each list is kept as parallel columns (item n at position n of each), as
   // the operator's batch entry: up to 1,000 objects repeating their key names

@@ -1,7 +1,7 @@
 import type { Counter } from 'prom-client';
 import type { SmsSender } from './sms-sender.js';
 
-/** The sender, with each send counted by outcome (issue 29 item 1). */
+/** The sender, with each send counted by outcome. */
 export function countSmsSends(sender: SmsSender, sends: Counter<'outcome'>): SmsSender {
   return {
     async send(message) {

@@ -258,7 +258,7 @@ async function recordTransition(
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [ids(), t.userId, t.from, t.to, t.cause, t.at, t.details ? JSON.stringify(t.details) : null],
   );
-  // Issue 8: every user transition in the audit log (no number in it, R11).
+  // Every user transition in the audit log (no number in it, R11).
   await appendAuditEntry(tx, {
     kind: 'user.transition',
     subject: `user:${t.userId}`,

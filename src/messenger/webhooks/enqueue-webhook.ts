@@ -97,7 +97,7 @@ export function createUserChangeWebhookWriter(deps: {
 /**
  * The same for a set of changes made in one transaction (a notices request
  * suspends up to 1,000 users): one INSERT for all their events instead of
- * one per user (issue 6).
+ * one per user.
  */
 export function createUserChangesWebhookWriter(deps: {
   clock: Clock;

@@ -84,7 +84,7 @@ export function registerOperatorPartnerRoutes(app: HttpApp, deps: OperatorPartne
       if (!outcome.replayed) {
         const result = answer.result;
         deps.metrics.identifications.inc({ messenger: messengerId, result });
-        // A fast answer takes as long as this request has so far (it was 0 s before, issue 29 item 1).
+        // A fast answer takes as long as this request has so far.
         if (result !== 'pending')
           deps.metrics.answerSeconds.observe({ messenger: messengerId }, reply.elapsedTime / 1000);
         if (result === 'pending') deps.onPending();

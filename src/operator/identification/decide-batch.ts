@@ -168,7 +168,7 @@ export async function decideBatch(
       entryIds,
     ],
   );
-  // Issue 8: one audit entry for the whole batch (numbers keyed-hashed, R11),
+  // One audit entry for the whole batch (numbers keyed-hashed, R11),
   // its items as parallel columns (item n is position n of each): 10,000
   // objects repeating six key names made the entry a third larger, and
   // sorting their keys for the canonical encoding was 5% of a batch's CPU.

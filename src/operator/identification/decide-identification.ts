@@ -229,7 +229,7 @@ export function decisionAnswer(plan: DecisionPlan, requestId: string, receivedAt
 }
 
 /**
- * The decision's writes, its audit entry (issue 8; number keyed-hashed, R11)
+ * The decision's writes, its audit entry (number keyed-hashed, R11)
  * and, when given, the idempotent answer, as one statement; returns the
  * decision. A unique violation means a racing request took the code or the
  * (contract, messenger) slot first: CONFLICT.

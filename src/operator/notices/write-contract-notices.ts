@@ -85,7 +85,7 @@ export async function writeContractNotices(
     }),
     { now: deps.now, newId: deps.ids },
   );
-  // Issue 8: the register closures and their notices, one entry per call
+  // The register closures and their notices, one entry per call
   // (contract ids and events only: no numbers, R11).
   await appendAuditEntry(tx, {
     kind: 'notice.written',

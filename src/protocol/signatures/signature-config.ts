@@ -1,8 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 
 /**
- * Settings for signing and verifying (protocol.md §1), for the lead to add
- * to the config schema as a `signatures` section. `maxSkewSeconds` is both
+ * Settings for signing and verifying (protocol.md §1), as a config section.
+ * `maxSkewSeconds` is both
  * the ±window for `created` and how long the caller must remember nonces.
  */
 export const SignatureConfigSchema = Type.Object(

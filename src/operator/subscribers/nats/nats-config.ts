@@ -3,8 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 /**
  * The `operator.nats` section: the JetStream consumer of BSS subscriber
  * events (nodes.md "Subscriber base"; the same events as
- * `POST /internal/v1/subscriber-events`). The lead wires it into
- * config-schema.ts.
+ * `POST /internal/v1/subscriber-events`), part of the operator's config.
  *
  * Secrets are never in the repository: set them through the environment
  * (`IDBRIDGE_OPERATOR__NATS__TOKEN`, `IDBRIDGE_OPERATOR__NATS__PASS`) or point
