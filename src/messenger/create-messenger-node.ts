@@ -1,22 +1,16 @@
 import { Registry } from 'prom-client';
 import type { Config } from '../config/config-schema.js';
-import { registerNodeConsole } from '../console/node-console-routes.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Database, Queryable } from '../db/port.js';
-import { applyBearerAuth } from '../http/bearer-auth.js';
-import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
-import { registerHealthRoutes } from '../http/health-routes.js';
+import type { HttpApp } from '../http/create-http-app.js';
 import { registerNodeProcessMetrics } from '../http/http-metrics.js';
-import { registerOpenApi } from '../http/openapi.js';
+import { createOwnApp, createPartnerApp } from '../node/node-apps.js';
 import type { NodeCredentials } from '../node/node-credentials.js';
 import { createNodeRuntime, type NodeRuntime } from '../node/node-runtime.js';
 import type { DeliverBatch } from '../outbox/index.js';
-import { createReplayStore } from '../partner-records/replay-store.js';
 import { createPartnerClient } from '../protocol/http/partner-client.js';
-import { applySignedPartnerScope } from '../protocol/http/signed-partner-scope.js';
-import { MAX_BODY_BYTES } from '../protocol/schemas/index.js';
 import type { RoutingService } from '../routing/index.js';
 import { createAccountService } from './accounts/account-service.js';
 import { registerMessengerAppRoutes } from './http/app-routes.js';
@@ -175,83 +169,64 @@ export async function createMessengerNode(deps: MessengerNodeDeps): Promise<Mess
   runtime.every('identification retries and deadlines', config.messenger.pollIntervalMs, runDuties);
   runtime.every('sms state purge', 3_600_000, () => purgeSmsState(db, smsDeps));
 
-  const appApp = createHttpApp({ log, ...observe, listener: 'app', causeCodes: true });
-  await registerOpenApi(appApp, {
-    security: 'bearer',
-    webhooks: messengerWebhooksDocument(),
-    title: 'idbridge messenger — app API',
-    description:
-      "For the messenger's own backend: registration by SMS code, identification, the may-send check. Bearer credential.",
-  });
-  registerHealthRoutes(appApp, { db, node: credentials.selfId });
-  if (credentials.adminToken) {
-    await registerNodeConsole(appApp, {
-      nodes: { operators: [], messenger: { id: credentials.selfId, db, registry } },
-      clock,
-      adminToken: credentials.adminToken,
-    });
-  }
-  appApp.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.header('content-type', registry.contentType).send(await registry.metrics()),
+  const appDeps = { db, clock, log, credentials, observe, node: config.node };
+  const appApp = await createOwnApp(
+    { ...appDeps, registry, role: 'messenger' },
+    {
+      listener: 'app',
+      causeCodes: true,
+      webhooks: messengerWebhooksDocument(),
+      title: 'idbridge messenger — app API',
+      description:
+        "For the messenger's own backend: registration by SMS code, identification, the may-send check. Bearer credential.",
+    },
+    (scope) =>
+      registerMessengerAppRoutes(scope, {
+        db,
+        accounts,
+        permission,
+        devOutboxReadable: config.messenger.devOutboxReadable,
+        callerId: 'app',
+      }),
   );
-  await appApp.register(async (scope) => {
-    applyBearerAuth(scope, credentials.internalToken);
-    registerMessengerAppRoutes(scope, {
-      db,
-      accounts,
-      permission,
-      devOutboxReadable: config.messenger.devOutboxReadable,
-      callerId: 'app',
-    });
-  });
 
-  const partnerApp = createHttpApp({ log, ...observe, listener: 'partner' });
-  await registerOpenApi(partnerApp, {
-    security: 'signature',
-    title: 'idbridge messenger — partner API',
-    description:
-      'Endpoints operators call (protocol.md §3): identification results and notices. Signed (RFC 9421).',
-  });
-  registerHealthRoutes(partnerApp, { db, node: credentials.selfId });
-  await partnerApp.register(async (scope) => {
-    applySignedPartnerScope(scope, {
-      resolveKey: credentials.resolveKey,
-      replay: createReplayStore({ db, clock, windowSeconds: config.node.maxClockSkewSeconds }),
-      clock,
-      signer: credentials.signer,
-      maxSkewSeconds: config.node.maxClockSkewSeconds,
-      publicBaseUrl: config.node.publicBaseUrl,
-      bodyLimit: MAX_BODY_BYTES,
-    });
-    registerMessengerPartnerRoutes(scope, {
-      db,
-      directory: credentials.directory,
-      identifier,
-      handleNotices: async (operatorId, body) => {
-        // I2/I5: a port-out is re-identified with the operator that serves the
-        // number now, so the routing data is refreshed first (a failed reload
-        // keeps the previous table).
-        if (body.notifications.some((n) => n.type === 'number_ported_out')) {
-          await deps.routing.reload().catch((err) => log.error({ err }, 'routing reload failed'));
-        }
-        const result = await handleNotifications(
-          { db, clock, ids, identifier, graceMs, onUsersChanged, afterUserChanged, metrics },
-          operatorId,
-          body.notifications,
-        );
-        // I2: port-outs are re-identified at once, after the acknowledgement
-        // is committed; the retry loop covers a crash in between.
-        if (started) {
-          for (const requestId of result.reidentify) {
-            void identifier
-              .send(requestId)
-              .catch((err) => log.error({ err }, 're-identification send failed'));
+  const partnerApp = await createPartnerApp(
+    appDeps,
+    {
+      title: 'idbridge messenger — partner API',
+      description:
+        'Endpoints operators call (protocol.md §3): identification results and notices. Signed (RFC 9421).',
+    },
+    (scope) =>
+      registerMessengerPartnerRoutes(scope, {
+        db,
+        directory: credentials.directory,
+        identifier,
+        handleNotices: async (operatorId, body) => {
+          // I2/I5: a port-out is re-identified with the operator that serves the
+          // number now, so the routing data is refreshed first (a failed reload
+          // keeps the previous table).
+          if (body.notifications.some((n) => n.type === 'number_ported_out')) {
+            await deps.routing.reload().catch((err) => log.error({ err }, 'routing reload failed'));
           }
-        }
-        return { acknowledged: result.acknowledged, rejected: result.rejected };
-      },
-    });
-  });
+          const result = await handleNotifications(
+            { db, clock, ids, identifier, graceMs, onUsersChanged, afterUserChanged, metrics },
+            operatorId,
+            body.notifications,
+          );
+          // I2: port-outs are re-identified at once, after the acknowledgement
+          // is committed; the retry loop covers a crash in between.
+          if (started) {
+            for (const requestId of result.reidentify) {
+              void identifier
+                .send(requestId)
+                .catch((err) => log.error({ err }, 're-identification send failed'));
+            }
+          }
+          return { acknowledged: result.acknowledged, rejected: result.rejected };
+        },
+      }),
+  );
 
   return {
     appApp,

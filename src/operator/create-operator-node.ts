@@ -1,21 +1,15 @@
 import { Registry } from 'prom-client';
 import type { Config } from '../config/config-schema.js';
-import { registerNodeConsole } from '../console/node-console-routes.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Database } from '../db/port.js';
-import { applyBearerAuth } from '../http/bearer-auth.js';
-import { createHttpApp, type HttpApp } from '../http/create-http-app.js';
-import { registerHealthRoutes } from '../http/health-routes.js';
+import type { HttpApp } from '../http/create-http-app.js';
 import { registerNodeProcessMetrics } from '../http/http-metrics.js';
-import { registerOpenApi } from '../http/openapi.js';
+import { createOwnApp, createPartnerApp } from '../node/node-apps.js';
 import type { NodeCredentials } from '../node/node-credentials.js';
 import { createNodeRuntime, type NodeRuntime } from '../node/node-runtime.js';
-import { createReplayStore } from '../partner-records/replay-store.js';
 import { createPartnerClient } from '../protocol/http/partner-client.js';
-import { applySignedPartnerScope } from '../protocol/http/signed-partner-scope.js';
-import { MAX_BODY_BYTES } from '../protocol/schemas/index.js';
 import { registerOperatorInternalRoutes } from './http/internal-routes.js';
 import { registerOperatorPartnerRoutes } from './http/partner-routes.js';
 import { createIdentify, type IdentifyStats } from './identification/identify-requests.js';
@@ -133,40 +127,38 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
   // by an earlier configuration must still be answered in time (R10).
   runtime.every('identification slow path', config.operator.slowPath.pollIntervalMs, runSlowPath);
 
-  const partnerApp = createHttpApp({ log, ...observe, listener: 'partner' });
-  await registerOpenApi(partnerApp, {
-    security: 'signature',
-    title: 'idbridge operator — partner API',
-    description:
-      'Identification endpoints messengers call (protocol.md §2). Every request and response is signed (RFC 9421).',
-  });
-  registerHealthRoutes(partnerApp, { db, node: credentials.selfId });
-  await partnerApp.register(async (scope) => {
-    applySignedPartnerScope(scope, {
-      resolveKey: credentials.resolveKey,
-      replay: createReplayStore({ db, clock, windowSeconds: config.node.maxClockSkewSeconds }),
-      clock,
-      signer: credentials.signer,
-      maxSkewSeconds: config.node.maxClockSkewSeconds,
-      publicBaseUrl: config.node.publicBaseUrl,
-      bodyLimit: MAX_BODY_BYTES,
-    });
-    registerOperatorPartnerRoutes(scope, {
-      db,
-      clock,
-      ids,
-      hashNumber: credentials.hashNumber,
-      directory: credentials.directory,
-      slowPathEnabled: config.operator.slowPath.enabled,
-      metrics,
-      identify,
-      // Look at once rather than at the next poll — only once background work
-      // runs; before start() (tests, one-shot tools) the caller drives it.
-      onPending: () => {
-        if (started) void runSlowPath().catch((err) => log.error({ err }, 'slow path failed'));
-      },
-    });
-  });
+  const appDeps = {
+    db,
+    clock,
+    log,
+    credentials,
+    observe,
+    node: config.node,
+  };
+  const partnerApp = await createPartnerApp(
+    appDeps,
+    {
+      title: 'idbridge operator — partner API',
+      description:
+        'Identification endpoints messengers call (protocol.md §2). Every request and response is signed (RFC 9421).',
+    },
+    (scope) =>
+      registerOperatorPartnerRoutes(scope, {
+        db,
+        clock,
+        ids,
+        hashNumber: credentials.hashNumber,
+        directory: credentials.directory,
+        slowPathEnabled: config.operator.slowPath.enabled,
+        metrics,
+        identify,
+        // Look at once rather than at the next poll — only once background work
+        // runs; before start() (tests, one-shot tools) the caller drives it.
+        onPending: () => {
+          if (started) void runSlowPath().catch((err) => log.error({ err }, 'slow path failed'));
+        },
+      }),
+  );
 
   /**
    * BSS events, from the internal API or NATS: R7 — ending a contract closes
@@ -183,37 +175,16 @@ export async function createOperatorNode(deps: OperatorNodeDeps): Promise<Operat
     return results;
   };
 
-  const internalApp = createHttpApp({ log, ...observe, listener: 'internal' });
-  await registerOpenApi(internalApp, {
-    security: 'bearer',
-    title: 'idbridge operator — internal API',
-    description:
-      'Billing-system events and operations; bearer credential; never exposed to partners.',
-  });
-  registerHealthRoutes(internalApp, { db, node: credentials.selfId });
-  if (credentials.adminToken) {
-    await registerNodeConsole(internalApp, {
-      nodes: {
-        operators: [
-          {
-            id: credentials.selfId,
-            name: credentials.directory.get(credentials.selfId)?.name ?? credentials.selfId,
-            db,
-            registry,
-          },
-        ],
-      },
-      clock,
-      adminToken: credentials.adminToken,
-    });
-  }
-  internalApp.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.header('content-type', registry.contentType).send(await registry.metrics()),
+  const internalApp = await createOwnApp(
+    { ...appDeps, registry, role: 'operator' },
+    {
+      listener: 'internal',
+      title: 'idbridge operator — internal API',
+      description:
+        'Billing-system events and operations; bearer credential; never exposed to partners.',
+    },
+    (scope) => registerOperatorInternalRoutes(scope, { metrics, applyEvents }),
   );
-  await internalApp.register(async (scope) => {
-    applyBearerAuth(scope, credentials.internalToken);
-    registerOperatorInternalRoutes(scope, { metrics, applyEvents });
-  });
 
   return {
     partnerApp,
