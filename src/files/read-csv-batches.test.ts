@@ -68,6 +68,10 @@ describe('readCsvBatches', () => {
     expect(records[1]?.value).toEqual(['900', 'ООО "Рога; Копыта"']);
   });
 
+  it('fails, not hangs, on a file it cannot read', async () => {
+    await expect(collect(join(dir, 'missing.csv'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it.each([
     ['an unclosed quote', 'a,b\n1,2\n3,"open\n4,5\n', /:3: a quoted field is never closed/],
     ['text after a closing quote', 'a,b\n1,"x"y\n', /:2: a closing quote is followed by/],

@@ -78,10 +78,13 @@ export async function* readCsvBatches(
     ended = true;
     notify();
   });
-  parser.on('error', (err) => {
-    failure = err;
+  // pipe() does not pass a source's error on: a file that cannot be read fails here too.
+  const fail = (err: unknown) => {
+    failure ??= err;
     notify();
-  });
+  };
+  parser.on('error', fail);
+  source.on('error', fail);
   try {
     for (;;) {
       const next = ready.shift();
