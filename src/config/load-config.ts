@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { IdbridgeError } from '../core/errors.js';
+import { validateConfig } from '../core/validate-config.js';
 import { type Config, ConfigSchema } from './config-schema.js';
 
 /**
@@ -30,31 +29,6 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   applyEnvironment(raw, env);
   if (options.overrides) deepMerge(raw, options.overrides);
   return validateConfig(raw, ConfigSchema, options.file);
-}
-
-export function validateConfig<T extends TSchema>(
-  raw: unknown,
-  schema: T,
-  source = 'configuration',
-  /** Names the entry at a key path (`0.keys`) the way its reader knows it. */
-  nameKey: (key: string) => string = (key) => key,
-): Readonly<import('@sinclair/typebox').Static<T>> {
-  // Fill nested section objects so their defaults apply even when absent.
-  const withSections = Value.Default(schema, structuredClone(raw ?? {}));
-  const converted = Value.Convert(schema, withSections);
-  const errors = [...Value.Errors(schema, converted)];
-  if (errors.length > 0) {
-    const lines = errors.slice(0, 10).map((e) => {
-      const key = nameKey(e.path.replace(/^\//, '').replaceAll('/', '.')) || '(root)';
-      const allowed = (e.schema.anyOf as Array<{ const?: unknown }> | undefined)
-        ?.map((s) => s.const)
-        .filter((c) => c !== undefined);
-      const message = allowed?.length ? `expected one of ${allowed.join(', ')}` : e.message;
-      return `  ${key}: ${message}${e.value === undefined ? '' : ` (got ${JSON.stringify(e.value)})`}`;
-    });
-    throw new IdbridgeError('CONFIG_INVALID', `invalid ${source}:\n${lines.join('\n')}`);
-  }
-  return deepFreeze(converted) as Readonly<import('@sinclair/typebox').Static<T>>;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -124,12 +98,4 @@ function deepMerge(target: Record<string, unknown>, source: Record<string, unkno
       target[key] = value;
     }
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -1,5 +1,4 @@
 import { Registry } from 'prom-client';
-import type { Config } from '../config/config-schema.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -22,6 +21,7 @@ import {
   type UserChange,
 } from './identification/messenger-identifier.js';
 import { legacySendPolicy } from './legacy/legacy-send-policy.js';
+import type { MessengerNodeConfig } from './messenger-config.js';
 import { createMessengerMetrics } from './messenger-metrics.js';
 import { createMessengerOutboxTransport } from './messenger-outbox-transport.js';
 import { handleNotifications } from './notices/handle-notifications.js';
@@ -42,7 +42,7 @@ export interface MessengerNodeDeps {
   ids: IdGenerator;
   log: Logger;
   credentials: NodeCredentials;
-  config: Readonly<Config>;
+  config: MessengerNodeConfig;
   routing: RoutingService;
   smsSecret: string;
   sms?: { sender?: SmsSender; generateCode?: (length: number) => string } | undefined;

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config/config-schema.js';
 import { systemClock } from '../core/clock.js';
 import { IdbridgeError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -12,13 +11,14 @@ import { listenNodeListeners } from '../node/listen-or-explain.js';
 import { loadNodeCredentials } from '../node/node-credentials.js';
 import { createRoutingService, loadRoutingTable } from '../routing/index.js';
 import { createMessengerNode, type MessengerNode } from './create-messenger-node.js';
+import type { MessengerNodeConfig } from './messenger-config.js';
 import { createMessengerWebhooks, resolveWebhookSettings } from './webhooks/index.js';
 
 export const MESSENGER_MIGRATION_SETS = ['shared', 'messenger'];
 
 /** The production entry point of a messenger node. */
 export async function startMessengerNode(
-  config: Readonly<Config>,
+  config: MessengerNodeConfig,
   log: Logger,
 ): Promise<{ node: MessengerNode; appUrl: string; partnerUrl: string; stop(): Promise<void> }> {
   const credentials = loadNodeCredentials(config);
@@ -82,7 +82,7 @@ export async function startMessengerNode(
   }
 }
 
-function readSmsSecret(config: Readonly<Config>): string {
+function readSmsSecret(config: MessengerNodeConfig): string {
   if (config.messenger.smsSecret) return config.messenger.smsSecret;
   const file = config.messenger.smsSecretFile;
   if (!file)

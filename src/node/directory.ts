@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { validateConfig } from '../config/load-config.js';
 import { IdbridgeError } from '../core/errors.js';
+import { validateConfig } from '../core/validate-config.js';
 import { Directory, type Participant } from '../protocol/schemas/index.js';
 
 /** The participants a node deals with (protocol.md §1 "Directory"). */

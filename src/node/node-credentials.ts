@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config/config-schema.js';
 import { IdbridgeError } from '../core/errors.js';
 import { createNumberHasher, type NumberHasher } from '../core/number-hash.js';
 import type { Participant } from '../protocol/schemas/index.js';
@@ -11,6 +10,7 @@ import {
   type Signer,
 } from '../protocol/signatures/index.js';
 import { createDirectoryIndex, type DirectoryIndex, loadDirectoryFile } from './directory.js';
+import type { NodeConfig } from './node-config.js';
 
 /** Everything a node needs to know who it is and whom it trusts. */
 export interface NodeCredentials {
@@ -66,7 +66,7 @@ export function createNodeCredentials(parts: {
 }
 
 /** Reads the node's key, directory and secrets from the files the config names. */
-export function loadNodeCredentials(config: Readonly<Config>): NodeCredentials {
+export function loadNodeCredentials(config: Readonly<{ node: NodeConfig }>): NodeCredentials {
   const node = config.node;
   const selfId = required(node.id, 'node.id');
   return createNodeCredentials({

@@ -1,5 +1,4 @@
 import { Registry } from 'prom-client';
-import type { Config } from '../config/config-schema.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -19,6 +18,7 @@ import {
   type SlowPathAnswer,
   sweepOverdueIdentifications,
 } from './identification/slow-path.js';
+import type { OperatorNodeConfig } from './operator-config.js';
 import { createOperatorMetrics, registerIdentifyMetrics } from './operator-metrics.js';
 import { createOperatorOutboxTransport } from './operator-outbox-transport.js';
 import { applySubscriberEvents } from './subscribers/apply-subscriber-events.js';
@@ -31,7 +31,7 @@ export interface OperatorNodeDeps {
   ids: IdGenerator;
   log: Logger;
   credentials: NodeCredentials;
-  config: Readonly<Config>;
+  config: OperatorNodeConfig;
   /** The BSS behind the slow path; without one the sweeper answers at the deadline. */
   checker?: BssChecker | undefined;
   fetch?: typeof fetch;

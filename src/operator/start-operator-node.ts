@@ -1,4 +1,3 @@
-import type { Config } from '../config/config-schema.js';
 import { systemClock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -10,6 +9,7 @@ import { listenNodeListeners } from '../node/listen-or-explain.js';
 import { loadNodeCredentials } from '../node/node-credentials.js';
 import { createOperatorNode, type OperatorNode } from './create-operator-node.js';
 import { createHttpBssChecker } from './identification/http-bss-checker.js';
+import type { OperatorNodeConfig } from './operator-config.js';
 import { startNatsSubscriberEventConsumer } from './subscribers/nats/start-nats-subscriber-event-consumer.js';
 
 export const OPERATOR_MIGRATION_SETS = ['shared', 'operator'];
@@ -19,7 +19,7 @@ export const OPERATOR_MIGRATION_SETS = ['shared', 'operator'];
  * migrations applied, both listeners bound, background work started.
  */
 export async function startOperatorNode(
-  config: Readonly<Config>,
+  config: OperatorNodeConfig,
   log: Logger,
 ): Promise<{
   node: OperatorNode;

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load-config.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { createSequentialIds } from '../../src/core/ids.js';
 import { createSilentLogger } from '../../src/core/logger.js';
+import { validateConfig } from '../../src/core/validate-config.js';
 import { migrate } from '../../src/db/migrator.js';
 import type { Database } from '../../src/db/port.js';
 import { createSmsSender } from '../../src/messenger/sms/create-sms-sender.js';

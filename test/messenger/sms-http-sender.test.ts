@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load-config.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { createSequentialIds } from '../../src/core/ids.js';
 import { createSilentLogger } from '../../src/core/logger.js';
+import { validateConfig } from '../../src/core/validate-config.js';
 import type { Queryable } from '../../src/db/port.js';
 import { createSmsSender } from '../../src/messenger/sms/create-sms-sender.js';
 import { createHttpSmsSender } from '../../src/messenger/sms/http-sms-sender.js';

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import smpp from 'smpp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { validateConfig } from '../../src/config/load-config.js';
 import { createSilentLogger } from '../../src/core/logger.js';
+import { validateConfig } from '../../src/core/validate-config.js';
 import { createSmppSender, type SmppSender } from '../../src/messenger/sms/smpp-sender.js';
 import { SmsConfigSchema } from '../../src/messenger/sms/sms-config.js';
 import type { DeliveryReceipt } from '../../src/messenger/sms/sms-sender.js';

@@ -1,7 +1,7 @@
-import { validateConfig } from '../../src/config/load-config.js';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import { createSequentialIds } from '../../src/core/ids.js';
 import { createLogger } from '../../src/core/logger.js';
+import { validateConfig } from '../../src/core/validate-config.js';
 import type { SmsCodeDeps, SmsLimits } from '../../src/messenger/sms/sms-code-deps.js';
 import {
   randomSmsCode,

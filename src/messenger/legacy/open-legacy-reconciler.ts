@@ -1,4 +1,3 @@
-import type { Config } from '../../config/config-schema.js';
 import { systemClock } from '../../core/clock.js';
 import { IdbridgeError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -10,6 +9,7 @@ import { loadNodeCredentials } from '../../node/node-credentials.js';
 import { createPartnerClient } from '../../protocol/http/partner-client.js';
 import { createRoutingService, loadRoutingTable } from '../../routing/index.js';
 import { newIdentificationCode } from '../identification/identification-code.js';
+import type { MessengerNodeConfig } from '../messenger-config.js';
 import type { LegacyConfig } from './legacy-config.js';
 import type { ReconcileDeps } from './reconcile-legacy-users.js';
 
@@ -20,16 +20,16 @@ const BATCH_TIMEOUT_MS = 120_000;
  * The `messenger.legacy` section of the config (defaults when absent),
  * validated against LegacyConfigSchema.
  */
-export function readLegacyConfig(config: Readonly<Config>): LegacyConfig {
+export function readLegacyConfig(config: MessengerNodeConfig): LegacyConfig {
   return config.messenger.legacy;
 }
 
 /** Opens a database; the CLI passes one that also says which database it is. */
-export type OpenDatabase = (settings: Readonly<Config>['database']) => Promise<Database>;
+export type OpenDatabase = (settings: MessengerNodeConfig['database']) => Promise<Database>;
 
 /** The messenger's database, migrated (the legacy CLI commands need nothing else). */
 export async function openMessengerDatabase(
-  config: Readonly<Config>,
+  config: MessengerNodeConfig,
   open: OpenDatabase = openDatabase,
 ): Promise<Database> {
   const db = await open(config.database);
@@ -47,7 +47,7 @@ export async function openMessengerDatabase(
  * credentials, routing data and a signed client with a batch-sized timeout.
  */
 export async function openLegacyReconciler(
-  config: Readonly<Config>,
+  config: MessengerNodeConfig,
   log: Logger,
   open: OpenDatabase = openDatabase,
 ): Promise<{ deps: ReconcileDeps; graceMs: number; close(): Promise<void> }> {

@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../config/load-config.js';
+import { validateConfig } from '../../core/validate-config.js';
 import type { UserState } from '../users/user-states.js';
 import type { User } from '../users/user-store.js';
 import { resolveWebhookSettings, WebhookConfigSchema } from './webhook-config.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../config/load-config.js';
+import { validateConfig } from '../../../core/validate-config.js';
 import { NatsConsumerConfigSchema } from './nats-config.js';
 
 describe('NatsConsumerConfigSchema', () => {
