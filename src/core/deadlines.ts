@@ -14,6 +14,31 @@ export const ANSWER_WINDOW_SECONDS = ANSWER_WINDOW_MS / 1000;
 export const NOTICE_DEADLINE_MS = 24 * HOUR_MS;
 export const NOTICE_DEADLINE_SECONDS = NOTICE_DEADLINE_MS / 1000;
 
+/**
+ * Histogram buckets (s) for answer times: milliseconds for the fast path,
+ * minutes for the slow path, and the 20-minute line with one bucket each side.
+ */
+export const ANSWER_TIME_BUCKETS = [
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  10,
+  60,
+  300,
+  600,
+  900,
+  ANSWER_WINDOW_SECONDS - 60,
+  ANSWER_WINDOW_SECONDS,
+  ANSWER_WINDOW_SECONDS * 1.5,
+];
+
 /** Histogram buckets (s) for notice delays: hours up to the 24-hour line and past it. */
 export const NOTICE_DELAY_BUCKETS = [
   1,

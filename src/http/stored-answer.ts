@@ -1,8 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
-import { registerTypeBoxDateFormats } from '../protocol/schemas/date-formats.js';
-
-registerTypeBoxDateFormats();
+import { schemaProblem } from '../protocol/schemas/schema-problem.js';
 
 /**
  * A checker for answers read back from the database (an idempotent
@@ -17,9 +15,8 @@ export function storedAnswerCheck<T extends TSchema>(
   const check: TypeCheck<T> = TypeCompiler.Compile(schema);
   return (body) => {
     if (check.Check(body)) return body;
-    const first = check.Errors(body).First();
     throw new Error(
-      `stored ${what} answer does not match its schema (${first?.path || '/'}: ${first?.message ?? 'mismatch'})`,
+      `stored ${what} answer does not match its schema (${schemaProblem(check, body)})`,
     );
   };
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
-import { ANSWER_WINDOW_SECONDS } from '../core/deadlines.js';
+import { ANSWER_TIME_BUCKETS, ANSWER_WINDOW_SECONDS } from '../core/deadlines.js';
 import type { Queryable } from '../db/port.js';
 import type { IdentifyStats } from './identification/identify-requests.js';
 
@@ -37,27 +37,7 @@ export function createOperatorMetrics(
       name: 'idbridge_operator_answer_seconds',
       help: `Time from receipt to answer of identification requests (limit ${ANSWER_WINDOW_SECONDS} s, R3)`,
       labelNames: ['messenger'],
-      // Milliseconds for the fast path, minutes for the slow path and the 20-minute line.
-      buckets: [
-        0.001,
-        0.0025,
-        0.005,
-        0.01,
-        0.025,
-        0.05,
-        0.1,
-        0.25,
-        0.5,
-        1,
-        10,
-        60,
-        300,
-        600,
-        900,
-        ANSWER_WINDOW_SECONDS - 60,
-        ANSWER_WINDOW_SECONDS,
-        ANSWER_WINDOW_SECONDS * 1.5,
-      ],
+      buckets: ANSWER_TIME_BUCKETS,
       registers: [registry],
     }),
     deadlineMisses: new Counter({

@@ -2,7 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { IdbridgeError } from '../../core/errors.js';
 import { ErrorBody } from '../schemas/common-schemas.js';
-import { registerTypeBoxDateFormats } from '../schemas/date-formats.js';
+import { schemaProblem } from '../schemas/schema-problem.js';
 
 /**
  * The answers a request may get: each success status the protocol names for
@@ -16,7 +16,6 @@ export type AnswerBody<S extends AnswerSchemas> = {
   [K in keyof S]: S[K] extends TSchema ? Static<S[K]> : undefined;
 }[keyof S];
 
-registerTypeBoxDateFormats();
 const checks = new WeakMap<TSchema, TypeCheck<TSchema>>();
 const checkError = TypeCompiler.Compile(ErrorBody);
 
@@ -56,8 +55,7 @@ export function readAnswer<S extends AnswerSchemas>(
   }
   const check = compiled(schema);
   if (!check.Check(body)) {
-    const first = check.Errors(body).First();
-    const where = first ? `${first.path || '/'}: ${first.message}` : 'does not match';
+    const where = schemaProblem(check, body);
     throw malformed(participantId, status, `a body the protocol does not allow (${where})`);
   }
   return { ok: true, body: body as AnswerBody<S> };
