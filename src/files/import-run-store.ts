@@ -142,5 +142,3 @@ export function importRunStore(runs: ImportRunTable) {
     },
   };
 }
-
-export type ImportRunStore = ReturnType<typeof importRunStore>;
